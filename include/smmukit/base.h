@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * smmukit portability contract.
+ *
+ * Everything the core layers may assume about the compiler and target lives
+ * here, so that a bare-metal port only has to read one header. The core uses
+ * freestanding C11 headers only (stdint, stddef, stdbool, stdarg, stdatomic),
+ * plus memcpy/memset/memcmp. No floating point, no 128-bit arithmetic, no
+ * thread-local storage: an aarch64 firmware target has no runtime for them.
+ */
+#ifndef SMMUKIT_BASE_H
+#define SMMUKIT_BASE_H
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Error codes: negative errno values, Linux numbering. Freestanding targets
+ * have no <errno.h>, so the values are spelled out; on a hosted Linux build they
+ * are identical to the C library's, which lets tools print strerror() text.
+ */
+#define SMMUKIT_EPERM 1
+#define SMMUKIT_ENOENT 2
+#define SMMUKIT_EIO 5
+#define SMMUKIT_ENXIO 6
+#define SMMUKIT_E2BIG 7
+#define SMMUKIT_EAGAIN 11
+#define SMMUKIT_ENOMEM 12
+#define SMMUKIT_EFAULT 14
+#define SMMUKIT_EBUSY 16
+#define SMMUKIT_EEXIST 17
+#define SMMUKIT_ENODEV 19
+#define SMMUKIT_EINVAL 22
+#define SMMUKIT_ENOSPC 28
+#define SMMUKIT_ERANGE 34
+#define SMMUKIT_ENOSYS 38
+#define SMMUKIT_EOVERFLOW 75
+#define SMMUKIT_EOPNOTSUPP 95
+#define SMMUKIT_ETIMEDOUT 110
+#define SMMUKIT_EALREADY 114
+
+/* Name of an error code ("EINVAL"); "E?" for unknown. Never NULL. */
+const char *smmukit_errname(int err);
+
+#define SMMUKIT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define smmukit_container_of(ptr, type, member) \
+	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+
+#if defined(__GNUC__) || defined(__clang__)
+#define smmukit_likely(x) __builtin_expect(!!(x), 1)
+#define smmukit_unlikely(x) __builtin_expect(!!(x), 0)
+#define SMMUKIT_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define SMMUKIT_UNUSED __attribute__((unused))
+#else
+#define smmukit_likely(x) (x)
+#define smmukit_unlikely(x) (x)
+#define SMMUKIT_PRINTF(f, a)
+#define SMMUKIT_UNUSED
+#endif
+
+/* Hardware fields: masks with their shift implied, as in Linux's FIELD_PREP. */
+#define SMMUKIT_BIT(n) (UINT64_C(1) << (n))
+#define SMMUKIT_GENMASK(hi, lo) \
+	((~UINT64_C(0) >> (63 - (hi))) & (~UINT64_C(0) << (lo)))
+
+static inline unsigned smmukit_ctz64(uint64_t v)
+{
+	return (unsigned)__builtin_ctzll(v);
+}
+
+static inline unsigned smmukit_clz64(uint64_t v)
+{
+	return (unsigned)__builtin_clzll(v);
+}
+
+/* Insert v into the field described by mask (v is not pre-shifted). */
+static inline uint64_t smmukit_field_prep(uint64_t mask, uint64_t v)
+{
+	return (v << smmukit_ctz64(mask)) & mask;
+}
+
+/* Extract the field described by mask from reg. */
+static inline uint64_t smmukit_field_get(uint64_t mask, uint64_t reg)
+{
+	return (reg & mask) >> smmukit_ctz64(mask);
+}
+
+/* Does v fit in the field described by mask? */
+static inline bool smmukit_field_fits(uint64_t mask, uint64_t v)
+{
+	return (v & ~(mask >> smmukit_ctz64(mask))) == 0;
+}
+
+static inline bool smmukit_is_pow2(uint64_t v)
+{
+	return v != 0 && (v & (v - 1)) == 0;
+}
+
+/* floor(log2(v)); v must be non-zero. */
+static inline unsigned smmukit_ilog2(uint64_t v)
+{
+	return 63u - smmukit_clz64(v);
+}
+
+static inline bool smmukit_is_aligned(uint64_t v, uint64_t align)
+{
+	return (v & (align - 1)) == 0;
+}
+
+static inline uint64_t smmukit_align_up(uint64_t v, uint64_t align)
+{
+	return (v + align - 1) & ~(align - 1);
+}
+
+static inline uint64_t smmukit_min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+static inline uint64_t smmukit_max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+/*
+ * Memory shared with a device (descriptors, PTEs, queue entries) is written
+ * with single-copy-atomic 64-bit stores and read with single-copy-atomic
+ * loads. Relaxed atomics give exactly that on every target we care about and
+ * make the accesses visible to ThreadSanitizer as intended races-with-hardware.
+ * Ordering is then explicit, with the fences below.
+ */
+static inline uint64_t smmukit_read_once64(const volatile uint64_t *p)
+{
+	return atomic_load_explicit((const volatile _Atomic uint64_t *)p,
+				    memory_order_relaxed);
+}
+
+static inline void smmukit_write_once64(volatile uint64_t *p, uint64_t v)
+{
+	atomic_store_explicit((volatile _Atomic uint64_t *)p, v,
+			      memory_order_relaxed);
+}
+
+static inline uint64_t smmukit_cmpxchg64(volatile uint64_t *p, uint64_t old,
+					 uint64_t new_val)
+{
+	atomic_compare_exchange_strong_explicit(
+		(volatile _Atomic uint64_t *)p, &old, new_val,
+		memory_order_acq_rel, memory_order_relaxed);
+	return old;
+}
+
+/* Orders earlier CPU stores before later stores seen by a device (dma_wmb). */
+static inline void smmukit_wmb(void)
+{
+	atomic_thread_fence(memory_order_release);
+}
+
+/* Orders a device-written value before later reads of data it guards. */
+static inline void smmukit_rmb(void)
+{
+	atomic_thread_fence(memory_order_acquire);
+}
+
+static inline void smmukit_mb(void)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+}
+
+#endif /* SMMUKIT_BASE_H */

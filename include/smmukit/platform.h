@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The platform layer: everything smmukit needs from the machine, as one ops
+ * table. The core layers (pgtable, iova, smmu, and those above) reach memory,
+ * time, CPUs, locks and logging only through it, so the same code runs hosted
+ * (src/platform/posix, with simulated physical memory shared with the model)
+ * and bare-metal.
+ *
+ * A backend embeds struct smmukit_platform in its private state and recovers
+ * it with smmukit_container_of(). Callers use the smmukit_plat_*() wrappers
+ * below, never the function pointers, so optional members are handled in one
+ * place.
+ *
+ * Calling contexts. "Any context" means: from any thread, with or without
+ * smmukit locks held, including from a timer callback. No op may call back
+ * into the library except relax() (which may run the hardware model) and the
+ * timer callbacks themselves.
+ */
+#ifndef SMMUKIT_PLATFORM_H
+#define SMMUKIT_PLATFORM_H
+
+#include "smmukit/base.h"
+
+struct smmukit_platform;
+
+/* Physical addresses, as a device sees them. */
+typedef uint64_t smmukit_phys_t;
+
+#define SMMUKIT_PAGE_SHIFT 12
+#define SMMUKIT_PAGE_SIZE (UINT64_C(1) << SMMUKIT_PAGE_SHIFT)
+/* Largest order alloc_pages() must support: 2^10 pages = 4 MiB. */
+#define SMMUKIT_MAX_PAGE_ORDER 10
+
+/* A run of DMA-able pages: where the CPU sees it, and where a device does. */
+struct smmukit_dma_pages {
+	void *cpu;
+	smmukit_phys_t pa;
+	unsigned order;
+};
+
+/*
+ * An opaque lock. Storage is embedded so creating one cannot fail and needs no
+ * allocation. A backend that needs more than this must allocate behind it.
+ * The lock may sleep: never take one from a context that must not.
+ */
+struct smmukit_lock {
+	_Alignas(16) unsigned char opaque[64];
+};
+
+/* Log levels, in the kernel's spirit. */
+enum smmukit_log_level {
+	SMMUKIT_LOG_ERR = 0,
+	SMMUKIT_LOG_WARN = 1,
+	SMMUKIT_LOG_INFO = 2,
+	SMMUKIT_LOG_DEBUG = 3,
+};
+
+struct smmukit_timer;
+typedef void (*smmukit_timer_fn)(struct smmukit_timer *timer);
+
+/*
+ * A one-shot timer. The backend owns the fields after timer_init(); users only
+ * keep the struct alive until timer_destroy(). Embed it and recover the owner
+ * with smmukit_container_of() in the callback.
+ */
+struct smmukit_timer {
+	smmukit_timer_fn fn;
+	/* Backend state, protected by the backend's timer lock. */
+	uint64_t deadline_ns;
+	bool armed;
+	bool running;
+	struct smmukit_timer *next;
+	void *backend;
+};
+
+struct smmukit_platform_ops {
+	/*
+	 * Zeroed, naturally aligned run of 2^order pages of DMA-able memory.
+	 * Returns 0 or -ENOMEM (also when failure injection says so). Any context.
+	 */
+	int (*alloc_pages)(struct smmukit_platform *p, unsigned order,
+			   struct smmukit_dma_pages *out);
+	/* Give back what alloc_pages returned, with the same order. */
+	void (*free_pages)(struct smmukit_platform *p,
+			   const struct smmukit_dma_pages *pages);
+	/* CPU pointer for a physical address inside DMA-able memory, or NULL. */
+	void *(*phys_to_virt)(struct smmukit_platform *p, smmukit_phys_t pa);
+	/* Physical address of a CPU pointer into DMA-able memory; ~0 if none. */
+	smmukit_phys_t (*virt_to_phys)(struct smmukit_platform *p,
+				       const void *cpu);
+	/*
+	 * Make CPU writes to [pa, pa+len) visible to a device that does not
+	 * snoop CPU caches. Callers issue it after writing and before the
+	 * device may read. NULL means every device is coherent.
+	 */
+	void (*dma_sync_for_device)(struct smmukit_platform *p,
+				    smmukit_phys_t pa, size_t len);
+
+	/* Small zeroed allocations for the library's own bookkeeping. */
+	void *(*zalloc)(struct smmukit_platform *p, size_t size);
+	void (*free)(struct smmukit_platform *p, void *ptr, size_t size);
+
+	/* Locks: see struct smmukit_lock. */
+	void (*lock_init)(struct smmukit_platform *p, struct smmukit_lock *l);
+	void (*lock_destroy)(struct smmukit_platform *p, struct smmukit_lock *l);
+	void (*lock)(struct smmukit_platform *p, struct smmukit_lock *l);
+	void (*unlock)(struct smmukit_platform *p, struct smmukit_lock *l);
+
+	/*
+	 * The CPU the caller runs on, in [0, nr_cpus). A hint only: the caller
+	 * may migrate right after, so per-CPU data still needs its own lock.
+	 */
+	unsigned (*cpu_id)(struct smmukit_platform *p);
+	unsigned (*nr_cpus)(struct smmukit_platform *p);
+
+	/* Monotonic time in ns (real, or a manual clock under test). */
+	uint64_t (*clock_ns)(struct smmukit_platform *p);
+	/*
+	 * Called by every spin-wait of the library, once per iteration. A
+	 * hardware model hooks in here to make progress; under a manual clock
+	 * it advances time to the next due event.
+	 */
+	void (*relax)(struct smmukit_platform *p);
+
+	/*
+	 * Timers. Callbacks run in a backend thread (threaded mode) or inside
+	 * timer_poll() / relax() (polled mode); never concurrently with
+	 * themselves. arm() replaces an earlier deadline. cancel_sync() returns
+	 * once the callback is neither pending nor running; it must not be
+	 * called from the timer's own callback.
+	 */
+	void (*timer_init)(struct smmukit_platform *p, struct smmukit_timer *t,
+			   smmukit_timer_fn fn);
+	void (*timer_arm)(struct smmukit_platform *p, struct smmukit_timer *t,
+			  uint64_t deadline_ns);
+	void (*timer_cancel_sync)(struct smmukit_platform *p,
+				  struct smmukit_timer *t);
+	void (*timer_destroy)(struct smmukit_platform *p,
+			      struct smmukit_timer *t);
+	/* Run due timers now (polled mode). NULL or no-op in threaded mode. */
+	void (*timer_poll)(struct smmukit_platform *p);
+
+	void (*log)(struct smmukit_platform *p, enum smmukit_log_level level,
+		    const char *fmt, va_list ap);
+};
+
+struct smmukit_platform {
+	const struct smmukit_platform_ops *ops;
+	/* Messages above this level are dropped before formatting. */
+	enum smmukit_log_level log_level;
+};
+
+/*
+ * MMIO: the seam through which a driver reaches an SMMU's registers. Real
+ * hardware, QEMU's SMMUv3 and the hardware model all sit behind it. Offsets
+ * are from the SMMU's base; 32-bit registers take 32-bit accesses and 64-bit
+ * registers 64-bit ones.
+ */
+struct smmukit_mmio_ops {
+	uint32_t (*read32)(void *ctx, uint64_t off);
+	uint64_t (*read64)(void *ctx, uint64_t off);
+	void (*write32)(void *ctx, uint64_t off, uint32_t val);
+	void (*write64)(void *ctx, uint64_t off, uint64_t val);
+};
+
+struct smmukit_mmio {
+	const struct smmukit_mmio_ops *ops;
+	void *ctx;
+};
+
+/* ---- wrappers: the only way the library calls the table ---- */
+
+static inline int smmukit_plat_alloc_pages(struct smmukit_platform *p,
+					   unsigned order,
+					   struct smmukit_dma_pages *out)
+{
+	return p->ops->alloc_pages(p, order, out);
+}
+
+static inline void smmukit_plat_free_pages(struct smmukit_platform *p,
+					   const struct smmukit_dma_pages *pg)
+{
+	p->ops->free_pages(p, pg);
+}
+
+static inline void *smmukit_plat_phys_to_virt(struct smmukit_platform *p,
+					      smmukit_phys_t pa)
+{
+	return p->ops->phys_to_virt(p, pa);
+}
+
+static inline smmukit_phys_t smmukit_plat_virt_to_phys(struct smmukit_platform *p,
+							const void *cpu)
+{
+	return p->ops->virt_to_phys(p, cpu);
+}
+
+static inline void smmukit_plat_dma_sync_for_device(struct smmukit_platform *p,
+						    smmukit_phys_t pa,
+						    size_t len)
+{
+	if (p->ops->dma_sync_for_device)
+		p->ops->dma_sync_for_device(p, pa, len);
+}
+
+static inline void *smmukit_plat_zalloc(struct smmukit_platform *p, size_t size)
+{
+	return p->ops->zalloc(p, size);
+}
+
+static inline void smmukit_plat_free(struct smmukit_platform *p, void *ptr,
+				     size_t size)
+{
+	if (ptr)
+		p->ops->free(p, ptr, size);
+}
+
+static inline void smmukit_plat_lock_init(struct smmukit_platform *p,
+					  struct smmukit_lock *l)
+{
+	p->ops->lock_init(p, l);
+}
+
+static inline void smmukit_plat_lock_destroy(struct smmukit_platform *p,
+					     struct smmukit_lock *l)
+{
+	p->ops->lock_destroy(p, l);
+}
+
+static inline void smmukit_plat_lock(struct smmukit_platform *p,
+				     struct smmukit_lock *l)
+{
+	p->ops->lock(p, l);
+}
+
+static inline void smmukit_plat_unlock(struct smmukit_platform *p,
+				       struct smmukit_lock *l)
+{
+	p->ops->unlock(p, l);
+}
+
+static inline unsigned smmukit_plat_cpu_id(struct smmukit_platform *p)
+{
+	return p->ops->cpu_id(p);
+}
+
+static inline unsigned smmukit_plat_nr_cpus(struct smmukit_platform *p)
+{
+	return p->ops->nr_cpus(p);
+}
+
+static inline uint64_t smmukit_plat_clock_ns(struct smmukit_platform *p)
+{
+	return p->ops->clock_ns(p);
+}
+
+static inline void smmukit_plat_relax(struct smmukit_platform *p)
+{
+	p->ops->relax(p);
+}
+
+static inline void smmukit_plat_timer_init(struct smmukit_platform *p,
+					   struct smmukit_timer *t,
+					   smmukit_timer_fn fn)
+{
+	p->ops->timer_init(p, t, fn);
+}
+
+static inline void smmukit_plat_timer_arm(struct smmukit_platform *p,
+					  struct smmukit_timer *t,
+					  uint64_t deadline_ns)
+{
+	p->ops->timer_arm(p, t, deadline_ns);
+}
+
+static inline void smmukit_plat_timer_cancel_sync(struct smmukit_platform *p,
+						  struct smmukit_timer *t)
+{
+	p->ops->timer_cancel_sync(p, t);
+}
+
+static inline void smmukit_plat_timer_destroy(struct smmukit_platform *p,
+					      struct smmukit_timer *t)
+{
+	p->ops->timer_destroy(p, t);
+}
+
+static inline void smmukit_plat_timer_poll(struct smmukit_platform *p)
+{
+	if (p->ops->timer_poll)
+		p->ops->timer_poll(p);
+}
+
+void smmukit_plat_log(struct smmukit_platform *p, enum smmukit_log_level level,
+		      const char *fmt, ...) SMMUKIT_PRINTF(3, 4);
+
+#define smmukit_err(p, ...) smmukit_plat_log((p), SMMUKIT_LOG_ERR, __VA_ARGS__)
+#define smmukit_warn(p, ...) smmukit_plat_log((p), SMMUKIT_LOG_WARN, __VA_ARGS__)
+#define smmukit_info(p, ...) smmukit_plat_log((p), SMMUKIT_LOG_INFO, __VA_ARGS__)
+#define smmukit_dbg(p, ...) smmukit_plat_log((p), SMMUKIT_LOG_DEBUG, __VA_ARGS__)
+
+/*
+ * Bounded spin-wait: returns true once cond() holds, false if timeout_ns of
+ * platform time passed first. Every iteration calls relax(), so a model makes
+ * progress and a manual clock advances.
+ */
+typedef bool (*smmukit_poll_cond_fn)(void *arg);
+bool smmukit_plat_poll_until(struct smmukit_platform *p,
+			     smmukit_poll_cond_fn cond, void *arg,
+			     uint64_t timeout_ns);
+
+#endif /* SMMUKIT_PLATFORM_H */

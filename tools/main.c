@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/* The smmukit command: a dispatcher over subcommands. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tool.h"
+
+/* Subcommands: each lives in tools/cmd_<name>.c. */
+
+static const struct tool_cmd commands[] = {
+	/* entries are added here as subcommands land */
+	{ NULL, NULL, NULL },
+};
+
+struct tool_globals tool_globals;
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: smmukit [--cmdline \"OPTIONS\"] SUBCOMMAND [ARGS]\n\n"
+		   "subcommands:\n");
+	for (size_t i = 0; commands[i].name; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'smmukit SUBCOMMAND --help' describes each.\n");
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+
+	tool_globals.cmdline = getenv("SMMUKIT_CMDLINE");
+	while (i < argc && argv[i][0] == '-') {
+		if (!strcmp(argv[i], "--cmdline")) {
+			if (i + 1 >= argc)
+				tool_fail("--cmdline needs a value");
+			tool_globals.cmdline = argv[i + 1];
+			i += 2;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else {
+			tool_fail("unknown option '%s' (see smmukit --help)", argv[i]);
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return TOOL_EXIT_USAGE;
+	}
+	for (size_t c = 0; commands[c].name; c++)
+		if (!strcmp(argv[i], commands[c].name))
+			return commands[c].run(argc - i, argv + i);
+	tool_fail("unknown subcommand '%s' (see smmukit --help)", argv[i]);
+}

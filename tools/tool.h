@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared helpers for the smmukit command. Only tools/ (and src/platform/posix)
+ * may use hosted libc; the library layers never include this.
+ *
+ * Conventions every subcommand follows:
+ *  - usage or input errors: one line "smmukit SUBCMD: reason" on stderr,
+ *    exit status 2 (tool_fail());
+ *  - --json: stdout holds JSON only, one object per line; logs go to stderr.
+ */
+#ifndef SMMUKIT_TOOL_H
+#define SMMUKIT_TOOL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "smmukit/base.h"
+
+#define TOOL_EXIT_USAGE 2
+
+struct tool_cmd {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv);	/* argv[0] is the subcommand */
+};
+
+/* Global options parsed by main() before the subcommand. */
+struct tool_globals {
+	const char *cmdline;	/* --cmdline or $SMMUKIT_CMDLINE, may be NULL */
+};
+extern struct tool_globals tool_globals;
+
+/* Print "smmukit: <msg>" on stderr and exit(2). */
+void tool_fail(const char *fmt, ...) SMMUKIT_PRINTF(1, 2)
+	__attribute__((noreturn));
+
+/*
+ * Parse an unsigned number: decimal or 0x hex, optional K/M/G/T suffix
+ * (binary) when allow_suffix. Returns false on junk or overflow.
+ */
+bool tool_parse_u64(const char *s, bool allow_suffix, uint64_t *out);
+
+/*
+ * Script reader: yields trimmed, non-empty, non-comment lines split into at
+ * most max_tok whitespace-separated tokens. Returns the token count, 0 at end
+ * of input, -1 if the line has too many tokens. *lineno is the line's number.
+ */
+struct tool_script {
+	FILE *f;
+	bool owned;
+	unsigned lineno;
+	char buf[4096];
+};
+int tool_script_open(struct tool_script *s, const char *path_or_dash);
+void tool_script_close(struct tool_script *s);
+int tool_script_next(struct tool_script *s, char **tok, int max_tok);
+
+/* "0x..." formatting into a caller buffer of at least 19 bytes. */
+const char *tool_hex(char *buf, uint64_t v);
+
+/* A JSON string literal (quoted, escaped) written to f. */
+void tool_json_str(FILE *f, const char *s);
+
+/* The errno name ("EINVAL") of a negative return code. */
+const char *tool_errname(int ret);
+
+#endif /* SMMUKIT_TOOL_H */
