@@ -19,6 +19,8 @@
 #define DEFAULT_PHYS_BASE UINT64_C(0x80000000)
 #define NO_PAGE UINT32_MAX
 #define NOT_FREE_HEAD 0xff
+/* How far relax() moves a manual clock when no event is pending. */
+#define MANUAL_IDLE_STEP_NS 10000
 
 _Static_assert(sizeof(pthread_mutex_t) <= sizeof(struct smmukit_lock),
 	       "struct smmukit_lock too small for pthread_mutex_t");
@@ -377,11 +379,15 @@ static void posix_relax(struct smmukit_platform *p)
 		if (hooks && pp->hooks.next_due_ns)
 			next = smmukit_min_u64(next,
 					       pp->hooks.next_due_ns(pp->hooks.arg));
-		if (next != UINT64_MAX && next > now) {
-			manual_clock_to(pp, next);
-			if (hooks && pp->hooks.run_due)
-				pp->hooks.run_due(pp->hooks.arg, next);
-		}
+		/*
+		 * With nothing pending, step anyway: a waiter on hardware that
+		 * never answers must reach its timeout, not spin forever.
+		 */
+		if (next == UINT64_MAX || next <= now)
+			next = now + MANUAL_IDLE_STEP_NS;
+		manual_clock_to(pp, next);
+		if (hooks && pp->hooks.run_due)
+			pp->hooks.run_due(pp->hooks.arg, next);
 	}
 	if (pp->cfg.polled_timers)
 		run_due_timers(pp);

@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: MIT
+# Thin wrapper over CMake. `make run` and `make test` are the two commands.
+BUILD      ?= build
+TEST_BUILD ?= build-test
+SAN_BUILD  ?= build-asan
+TSAN_BUILD ?= build-tsan
+PREFIX     ?= /usr/local
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+
+.PHONY: all run test test-asan test-tsan check-freestanding install example bench clean deps
+
+all:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(BUILD) -j$(JOBS)
+
+# The main job (see README): for now the page-table self-check summary.
+run: all
+	./$(BUILD)/smmukit selfcheck
+
+deps:
+	@bash scripts/test-deps.sh
+
+test: deps
+	cmake -S . -B $(TEST_BUILD) -DSMMUKIT_BUILD_TESTS=ON $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(TEST_BUILD) -j$(JOBS)
+	cd $(TEST_BUILD) && ctest --output-on-failure -j$(JOBS)
+
+test-asan: deps
+	cmake -S . -B $(SAN_BUILD) -DSMMUKIT_BUILD_TESTS=ON -DSMMUKIT_BUILD_BENCH=OFF \
+	  -DCMAKE_BUILD_TYPE=Debug -DSMMUKIT_SANITIZE=address,undefined >/dev/null
+	cmake --build $(SAN_BUILD) -j$(JOBS)
+	cd $(SAN_BUILD) && ctest --output-on-failure -j$(JOBS)
+
+test-tsan: deps
+	cmake -S . -B $(TSAN_BUILD) -DSMMUKIT_BUILD_TESTS=ON -DSMMUKIT_BUILD_BENCH=OFF \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSMMUKIT_SANITIZE=thread >/dev/null
+	cmake --build $(TSAN_BUILD) -j$(JOBS)
+	cd $(TSAN_BUILD) && ctest --output-on-failure -j$(JOBS) -R '$(TSAN_TESTS)'
+
+TSAN_TESTS ?= stress|platform|threads
+
+check-freestanding:
+	@bash scripts/check-freestanding.sh
+
+install: all
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+# Build examples/ against an installed copy (PREFIX), through pkg-config.
+example:
+	@bash scripts/build-example.sh $(PREFIX)
+
+bench: all
+	@for b in $(BUILD)/bench/*; do echo "== $$b"; $$b || exit 1; done
+
+clean:
+	rm -rf $(BUILD) $(TEST_BUILD) $(SAN_BUILD) $(TSAN_BUILD)
