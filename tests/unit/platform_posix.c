@@ -130,8 +130,9 @@ static void count_fire(struct smmukit_timer *t)
 {
 	struct counter_timer *ct = smmukit_container_of(t, struct counter_timer, t);
 
-	ct->fired++;
 	ct->at = smmukit_plat_clock_ns(ct->p);
+	/* Release: the waiter reads 'at' after seeing the count. */
+	__atomic_add_fetch(&ct->fired, 1, __ATOMIC_RELEASE);
 }
 
 static void test_manual_clock_timers(void **state)
@@ -218,7 +219,7 @@ static void test_threaded_timer(void **state)
 	for (int i = 0; i < 2000 && !__atomic_load_n(&ct.fired, __ATOMIC_ACQUIRE); i++)
 		usleep(1000);
 	smmukit_plat_timer_cancel_sync(p, &ct.t);
-	assert_int_equal(ct.fired, 1);
+	assert_int_equal(__atomic_load_n(&ct.fired, __ATOMIC_ACQUIRE), 1);
 	assert_true(ct.at >= deadline);
 	smmukit_posix_destroy(p);
 }
