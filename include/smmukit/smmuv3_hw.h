@@ -714,10 +714,11 @@ int smmuv3_range_tlbi_split(uint64_t iova, uint64_t size, unsigned pg_shift,
 			    struct smmuv3_range_tlbi *out, unsigned max_cmds);
 
 /*
- * The [start, end) a decoded TLBI VA-type command covers. TG = 0: the 4K
- * page holding Addr (entries of any size that contain it are hit). Returns
- * 0, -SMMUKIT_EINVAL if cmd is not a VA/IPA TLBI, -SMMUKIT_EOVERFLOW if the
- * range runs past 2^64 (*end is then UINT64_MAX).
+ * The [start, end) a decoded TLBI VA-type command covers (start is Addr
+ * aligned down to the TG page). TG = 0: the 4K page holding Addr (entries of
+ * any size that contain it are hit). Returns 0, -SMMUKIT_EINVAL if cmd is
+ * not a VA/IPA TLBI, -SMMUKIT_EOVERFLOW if the range reaches 2^64 (*end is
+ * then UINT64_MAX: treat it as the end of the address space).
  */
 int smmuv3_range_tlbi_span(const struct smmuv3_cmd *cmd, uint64_t *start,
 			   uint64_t *end);
