@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/* IOVA allocator internals shared by the tree (iova.c) and caches (iova_rcache.c). */
+#ifndef SMMUKIT_IOVA_PRIV_H
+#define SMMUKIT_IOVA_PRIV_H
+
+#include "smmukit/iova.h"
+
+/*
+ * One allocated or reserved range. Nodes sit in an AVL tree keyed by pfn_lo.
+ * gap_pfns counts the free pfns just below pfn_lo (down to the previous
+ * node's pfn_hi, or to start_pfn for the lowest node), so every free pfn of
+ * the domain belongs to exactly one node's gap; max_gap_pfns is the largest
+ * gap_pfns in the node's subtree. All fields: domain tree_lock.
+ */
+struct iova_node {
+	struct iova_node *parent;
+	struct iova_node *left;
+	struct iova_node *right;
+	uint64_t pfn_lo;
+	uint64_t pfn_hi;
+	uint64_t gap_pfns;
+	uint64_t max_gap_pfns;
+	int32_t height;
+	uint8_t reserved;
+	/* CHECK_FAST_FREE: the range sits in a magazine. */
+	uint8_t cached;
+};
+
+/* Entries plus count: 1 KiB. In the depot, next links the list. */
+struct iova_mag {
+	union {
+		uint64_t nr;
+		struct iova_mag *next;
+	} u;
+	uint64_t pfns[SMMUKIT_IOVA_MAG_PFNS];
+};
+
+/* One CPU's cache for one size class. All fields: lock. */
+struct iova_cpu_cache {
+	struct smmukit_lock lock;
+	struct iova_mag *loaded;
+	struct iova_mag *prev;
+	uint64_t hits;
+	uint64_t misses;
+	/* Own cache lines: CPUs hammer their caches concurrently. */
+	unsigned char pad[64 - 4 * sizeof(uint64_t) % 64];
+};
+
+/* Full magazines of one class shared by all CPUs. All fields: lock. */
+struct iova_depot {
+	struct smmukit_lock lock;
+	struct iova_mag *head;
+	uint64_t nr_mags;
+	/* Start of the current idle period: last push or last trim. */
+	uint64_t idle_since_ns;
+	uint64_t trimmed;
+	unsigned char pad[64 - 4 * sizeof(uint64_t) % 64];
+};
+
+struct smmukit_iova_domain {
+	struct smmukit_platform *plat;
+	unsigned shift;
+	uint32_t flags;
+	unsigned nr_cpus;
+	uint32_t depot_keep_mags;
+	uint64_t start_pfn;
+	uint64_t end_pfn;
+	uint64_t depot_trim_ns;
+	/* nr_cpus * SMMUKIT_IOVA_NR_CLASSES, indexed [cpu][class]. */
+	struct iova_cpu_cache *cpu_caches;
+	struct iova_depot depots[SMMUKIT_IOVA_NR_CLASSES];
+	/* Magazines in existence: atomic, for stats and leak reasoning. */
+	_Atomic uint64_t mags_allocated;
+	_Atomic uint64_t flushes;
+
+	/* The tree. root, anchor (at end_pfn + 1), nr_nodes: tree_lock. */
+	struct smmukit_lock tree_lock;
+	struct iova_node *root;
+	struct iova_node *anchor;
+	uint64_t nr_nodes;
+};
+
+/* ---- tree (iova.c), called with tree_lock NOT held unless noted ---- */
+
+/*
+ * Free n ranges [pfns[i], pfns[i] + size_pfns - 1] under one acquisition of
+ * the tree lock (magazine drains). Ranges not found are logged and counted;
+ * returns how many were not found.
+ */
+uint64_t iova_tree_free_many(struct smmukit_iova_domain *dom,
+			     const uint64_t *pfns, uint64_t n,
+			     uint64_t size_pfns);
+
+/*
+ * Free, under one acquisition of the tree lock, the entries whose size is at
+ * least min_size_pfns (bulk free of uncacheable ranges). 0 or -ENOENT.
+ */
+int iova_tree_free_entries(struct smmukit_iova_domain *dom,
+			   const struct smmukit_iova_free_entry *entries,
+			   size_t n, uint64_t min_size_pfns);
+
+void iova_tree_stats(struct smmukit_iova_domain *dom,
+		     struct smmukit_iova_stats *out);
+
+/*
+ * Free, under one acquisition of the tree lock, the entries whose size is at
+ * least min_size_pfns (bulk free of uncacheable ranges). 0 or -ENOENT.
+ */
+int iova_tree_free_entries(struct smmukit_iova_domain *dom,
+			   const struct smmukit_iova_free_entry *entries,
+			   size_t n, uint64_t min_size_pfns);
+
+void iova_tree_stats(struct smmukit_iova_domain *dom,
+		     struct smmukit_iova_stats *out);
+
+/* CHECK_FAST_FREE: set or clear the cached mark; -ENOENT if impossible. */
+int iova_tree_mark_cached(struct smmukit_iova_domain *dom, uint64_t pfn,
+			  uint64_t size_pfns, bool cached);
+
+/* ---- caches (iova_rcache.c) ---- */
+int iova_caches_init(struct smmukit_iova_domain *dom);
+/* Frees every magazine without touching the tree (teardown only). */
+void iova_caches_destroy(struct smmukit_iova_domain *dom);
+
+#endif /* SMMUKIT_IOVA_PRIV_H */

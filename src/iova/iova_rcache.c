@@ -1,0 +1,482 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-CPU magazine caches and depots in front of the IOVA tree
+ * (Bonwick-Adams magazines as Linux uses them; REFERENCE.md 8.2-8.3).
+ *
+ * Invariant: a pfn in a magazine is still allocated in the tree. Only a
+ * drain (flush, depot trim) frees it there; teardown frees the tree whole.
+ * Depot magazines are always full.
+ */
+#include "iova_priv.h"
+
+static struct iova_mag *mag_new(struct smmukit_iova_domain *dom)
+{
+	struct iova_mag *m = smmukit_plat_zalloc(dom->plat, sizeof(*m));
+
+	if (m)
+		atomic_fetch_add_explicit(&dom->mags_allocated, 1,
+					  memory_order_relaxed);
+	return m;
+}
+
+static void mag_free(struct smmukit_iova_domain *dom, struct iova_mag *m)
+{
+	if (!m)
+		return;
+	atomic_fetch_sub_explicit(&dom->mags_allocated, 1, memory_order_relaxed);
+	smmukit_plat_free(dom->plat, m, sizeof(*m));
+}
+
+/* Pop the highest-indexed pfn with pfn <= max_lo_pfn (swap-remove); 0 if none. */
+static uint64_t mag_pop(struct iova_mag *m, uint64_t max_lo_pfn)
+{
+	uint64_t i = m->u.nr, pfn;
+
+	while (i > 0) {
+		pfn = m->pfns[--i];
+		if (smmukit_likely(pfn <= max_lo_pfn)) {
+			m->pfns[i] = m->pfns[--m->u.nr];
+			return pfn;
+		}
+	}
+	return 0;
+}
+
+/* Give a magazine's ranges back to the tree and empty it. */
+static void mag_drain(struct smmukit_iova_domain *dom, struct iova_mag *m,
+		      unsigned cls)
+{
+	if (m->u.nr)
+		iova_tree_free_many(dom, m->pfns, m->u.nr, UINT64_C(1) << cls);
+	m->u.nr = 0;
+}
+
+/* Drain and free a list of detached depot magazines (no lock held). */
+static void release_list(struct smmukit_iova_domain *dom, struct iova_mag *list,
+			 unsigned cls)
+{
+	while (list) {
+		struct iova_mag *m = list;
+
+		list = m->u.next;
+		m->u.nr = SMMUKIT_IOVA_MAG_PFNS;
+		mag_drain(dom, m, cls);
+		mag_free(dom, m);
+	}
+}
+
+static struct iova_cpu_cache *this_cache(struct smmukit_iova_domain *dom,
+					 unsigned cls)
+{
+	unsigned cpu = smmukit_plat_cpu_id(dom->plat);
+
+	/* cpu_id() is a hint fixed at creation; never trust it as an index. */
+	if (smmukit_unlikely(cpu >= dom->nr_cpus))
+		cpu %= dom->nr_cpus;
+	return &dom->cpu_caches[cpu * SMMUKIT_IOVA_NR_CLASSES + cls];
+}
+
+/* -------------------------------------------------------------- depot -- */
+
+/*
+ * Depot lock held. Detach one magazine per trim period elapsed since the
+ * idle period began, while more than depot_keep_mags remain; returns them
+ * as a list for the caller to release once it holds no lock.
+ */
+static struct iova_mag *depot_trim_locked(struct smmukit_iova_domain *dom,
+					  struct iova_depot *d, uint64_t now_ns)
+{
+	struct iova_mag *list = NULL;
+	uint64_t due;
+
+	if (now_ns < d->idle_since_ns)
+		return NULL;
+	due = (now_ns - d->idle_since_ns) / dom->depot_trim_ns;
+	d->idle_since_ns += due * dom->depot_trim_ns;
+	while (due-- > 0 && d->nr_mags > dom->depot_keep_mags) {
+		struct iova_mag *m = d->head;
+
+		d->head = m->u.next;
+		d->nr_mags--;
+		d->trimmed++;
+		m->u.next = list;
+		list = m;
+	}
+	return list;
+}
+
+/* Push a full magazine; trims first, so a push after idle time still shrinks. */
+static struct iova_mag *depot_push(struct smmukit_iova_domain *dom,
+				   unsigned cls, struct iova_mag *m)
+{
+	struct iova_depot *d = &dom->depots[cls];
+	uint64_t now = smmukit_plat_clock_ns(dom->plat);
+	struct iova_mag *trimmed;
+
+	smmukit_plat_lock(dom->plat, &d->lock);
+	trimmed = depot_trim_locked(dom, d, now);
+	m->u.next = d->head;
+	d->head = m;
+	d->nr_mags++;
+	d->idle_since_ns = now;
+	smmukit_plat_unlock(dom->plat, &d->lock);
+	return trimmed;
+}
+
+static struct iova_mag *depot_pop(struct smmukit_iova_domain *dom, unsigned cls)
+{
+	struct iova_depot *d = &dom->depots[cls];
+	struct iova_mag *m;
+
+	smmukit_plat_lock(dom->plat, &d->lock);
+	m = d->head;
+	if (m) {
+		d->head = m->u.next;
+		d->nr_mags--;
+		m->u.nr = SMMUKIT_IOVA_MAG_PFNS;
+	}
+	smmukit_plat_unlock(dom->plat, &d->lock);
+	return m;
+}
+
+unsigned smmukit_iova_depot_trim(struct smmukit_iova_domain *dom)
+{
+	unsigned released = 0;
+	uint64_t now;
+
+	if (!dom)
+		return 0;
+	now = smmukit_plat_clock_ns(dom->plat);
+	for (unsigned cls = 0; cls < SMMUKIT_IOVA_NR_CLASSES; cls++) {
+		struct iova_depot *d = &dom->depots[cls];
+		struct iova_mag *list, *m;
+
+		smmukit_plat_lock(dom->plat, &d->lock);
+		list = depot_trim_locked(dom, d, now);
+		smmukit_plat_unlock(dom->plat, &d->lock);
+		for (m = list; m; m = m->u.next)
+			released++;
+		release_list(dom, list, cls);
+	}
+	return released;
+}
+
+/* --------------------------------------------------------- fast paths -- */
+
+uint64_t smmukit_iova_fast_size(uint64_t size_pfns)
+{
+	if (size_pfns <= 1)
+		return size_pfns;
+	if (size_pfns > SMMUKIT_IOVA_CACHE_MAX_PFNS)
+		return size_pfns;
+	return UINT64_C(1) << (smmukit_ilog2(size_pfns - 1) + 1);
+}
+
+/*
+ * Get a cached range of class cls ending at or below limit_pfn; 0 on a miss.
+ * 1. Pop from loaded. 2. If loaded is empty and prev is not, swap and pop.
+ * 3. If both are empty, trade the empty loaded for a full depot magazine.
+ * A loaded magazine with entries of which none is below the limit is a miss:
+ * the tree serves that request.
+ */
+static uint64_t cache_get(struct smmukit_iova_domain *dom, unsigned cls,
+			  uint64_t limit_pfn)
+{
+	struct iova_cpu_cache *c = this_cache(dom, cls);
+	uint64_t max_lo = limit_pfn - (UINT64_C(1) << cls) + 1;
+	struct iova_mag *spare = NULL;
+	uint64_t pfn;
+
+	smmukit_plat_lock(dom->plat, &c->lock);
+	pfn = mag_pop(c->loaded, max_lo);
+	if (smmukit_unlikely(!pfn && c->loaded->u.nr == 0)) {
+		if (c->prev->u.nr) {
+			struct iova_mag *t = c->loaded;
+
+			c->loaded = c->prev;
+			c->prev = t;
+		} else {
+			struct iova_mag *full = depot_pop(dom, cls);
+
+			if (full) {
+				spare = c->loaded;
+				c->loaded = full;
+			}
+		}
+		pfn = mag_pop(c->loaded, max_lo);
+	}
+	if (pfn)
+		c->hits++;
+	else
+		c->misses++;
+	smmukit_plat_unlock(dom->plat, &c->lock);
+	mag_free(dom, spare);
+	return pfn;
+}
+
+/*
+ * Put a range into this CPU's cache of class cls; false if that needs a new
+ * magazine and none could be allocated (the caller frees to the tree).
+ * 1. Push into loaded. 2. If loaded is full and prev is not, swap and push.
+ * 3. If both are full, move loaded to the depot, load a new empty magazine
+ *    and push. The depot push may hand back trimmed magazines, released
+ *    after the CPU lock is dropped.
+ */
+static bool cache_put(struct smmukit_iova_domain *dom, unsigned cls,
+		      uint64_t pfn)
+{
+	struct iova_cpu_cache *c = this_cache(dom, cls);
+	struct iova_mag *trimmed = NULL;
+	bool ok = true;
+
+	smmukit_plat_lock(dom->plat, &c->lock);
+	if (smmukit_unlikely(c->loaded->u.nr == SMMUKIT_IOVA_MAG_PFNS)) {
+		if (c->prev->u.nr < SMMUKIT_IOVA_MAG_PFNS) {
+			struct iova_mag *t = c->loaded;
+
+			c->loaded = c->prev;
+			c->prev = t;
+		} else {
+			struct iova_mag *empty = mag_new(dom);
+
+			if (!empty) {
+				ok = false;
+				goto out;
+			}
+			trimmed = depot_push(dom, cls, c->loaded);
+			c->loaded = empty;
+		}
+	}
+	c->loaded->pfns[c->loaded->u.nr++] = pfn;
+out:
+	smmukit_plat_unlock(dom->plat, &c->lock);
+	release_list(dom, trimmed, cls);
+	return ok;
+}
+
+static bool fast_args_ok(const struct smmukit_iova_domain *dom, uint64_t size)
+{
+	return dom && size != 0 && size <= dom->end_pfn - dom->start_pfn + 1;
+}
+
+/* Tree, then (unless NO_FLUSH) flush every cache and retry once. */
+static int alloc_fast_slow(struct smmukit_iova_domain *dom, uint64_t size,
+			   uint64_t limit_pfn, uint32_t flags,
+			   uint64_t *pfn_out)
+{
+	int ret = smmukit_iova_alloc(dom, size, limit_pfn, true, pfn_out);
+
+	if (ret != -SMMUKIT_ENOSPC || (flags & SMMUKIT_IOVA_NO_FLUSH))
+		return ret;
+	smmukit_iova_flush_caches(dom);
+	return smmukit_iova_alloc(dom, size, limit_pfn, true, pfn_out);
+}
+
+int smmukit_iova_alloc_fast(struct smmukit_iova_domain *dom,
+			    uint64_t size_pfns, uint64_t limit_pfn,
+			    uint32_t flags, uint64_t *pfn_out)
+{
+	uint64_t size = smmukit_iova_fast_size(size_pfns), pfn;
+
+	if (!fast_args_ok(dom, size) || !pfn_out ||
+	    (flags & ~SMMUKIT_IOVA_NO_FLUSH) || limit_pfn < dom->start_pfn)
+		return -SMMUKIT_EINVAL;
+	limit_pfn = smmukit_min_u64(limit_pfn, dom->end_pfn);
+	if (limit_pfn - dom->start_pfn + 1 < size)
+		return -SMMUKIT_ENOSPC;
+	if (smmukit_likely(size <= SMMUKIT_IOVA_CACHE_MAX_PFNS)) {
+		unsigned cls = smmukit_ilog2(size);
+
+		pfn = cache_get(dom, cls, limit_pfn);
+		if (smmukit_likely(pfn)) {
+			if (smmukit_unlikely(dom->flags &
+					     SMMUKIT_IOVA_CHECK_FAST_FREE) &&
+			    iova_tree_mark_cached(dom, pfn, size, false)) {
+				/* A cache held a range the tree disowns. */
+				smmukit_err(dom->plat, "iova: cached pfn 0x%llx "
+					    "is not a cached range",
+					    (unsigned long long)pfn);
+				return -SMMUKIT_EIO;
+			}
+			*pfn_out = pfn;
+			return 0;
+		}
+	}
+	return alloc_fast_slow(dom, size, limit_pfn, flags, pfn_out);
+}
+
+int smmukit_iova_free_fast(struct smmukit_iova_domain *dom, uint64_t pfn,
+			   uint64_t size_pfns)
+{
+	uint64_t size = smmukit_iova_fast_size(size_pfns);
+	unsigned cls;
+
+	if (!fast_args_ok(dom, size) || pfn < dom->start_pfn ||
+	    pfn > dom->end_pfn)
+		return -SMMUKIT_EINVAL;
+	if (size > SMMUKIT_IOVA_CACHE_MAX_PFNS)
+		return smmukit_iova_free(dom, pfn, size);
+	cls = smmukit_ilog2(size);
+	if (smmukit_unlikely(dom->flags & SMMUKIT_IOVA_CHECK_FAST_FREE) &&
+	    iova_tree_mark_cached(dom, pfn, size, true)) {
+		smmukit_err(dom->plat, "iova: fast free of pfn 0x%llx size %llu "
+			    "that is not allocated (double free?)",
+			    (unsigned long long)pfn, (unsigned long long)size);
+		return -SMMUKIT_ENOENT;
+	}
+	if (smmukit_likely(cache_put(dom, cls, pfn)))
+		return 0;
+	/* No magazine to be had: the tree takes it (it never allocates). */
+	if (iova_tree_free_many(dom, &pfn, 1, size))
+		return -SMMUKIT_ENOENT;
+	return 0;
+}
+
+int smmukit_iova_free_bulk(struct smmukit_iova_domain *dom,
+			   const struct smmukit_iova_free_entry *entries,
+			   size_t n)
+{
+	int ret, first = 0;
+
+	if (!dom || (n && !entries))
+		return -SMMUKIT_EINVAL;
+	/* Large ranges: one tree-lock acquisition for the lot. */
+	first = iova_tree_free_entries(dom, entries, n,
+				       SMMUKIT_IOVA_CACHE_MAX_PFNS + 1);
+	for (size_t i = 0; i < n; i++) {
+		if (entries[i].size_pfns > SMMUKIT_IOVA_CACHE_MAX_PFNS)
+			continue;
+		ret = smmukit_iova_free_fast(dom, entries[i].pfn,
+					     entries[i].size_pfns);
+		if (ret && !first)
+			first = ret;
+	}
+	return first;
+}
+
+void smmukit_iova_flush_caches(struct smmukit_iova_domain *dom)
+{
+	if (!dom)
+		return;
+	for (unsigned cpu = 0; cpu < dom->nr_cpus; cpu++) {
+		for (unsigned cls = 0; cls < SMMUKIT_IOVA_NR_CLASSES; cls++) {
+			struct iova_cpu_cache *c =
+				&dom->cpu_caches[cpu * SMMUKIT_IOVA_NR_CLASSES + cls];
+
+			smmukit_plat_lock(dom->plat, &c->lock);
+			mag_drain(dom, c->loaded, cls);
+			mag_drain(dom, c->prev, cls);
+			smmukit_plat_unlock(dom->plat, &c->lock);
+		}
+	}
+	for (unsigned cls = 0; cls < SMMUKIT_IOVA_NR_CLASSES; cls++) {
+		struct iova_depot *d = &dom->depots[cls];
+		struct iova_mag *list;
+
+		smmukit_plat_lock(dom->plat, &d->lock);
+		list = d->head;
+		d->head = NULL;
+		d->nr_mags = 0;
+		smmukit_plat_unlock(dom->plat, &d->lock);
+		release_list(dom, list, cls);
+	}
+	atomic_fetch_add_explicit(&dom->flushes, 1, memory_order_relaxed);
+}
+
+/* ------------------------------------------------------ setup, stats -- */
+
+int iova_caches_init(struct smmukit_iova_domain *dom)
+{
+	uint64_t n = (uint64_t)dom->nr_cpus * SMMUKIT_IOVA_NR_CLASSES;
+	uint64_t now = smmukit_plat_clock_ns(dom->plat);
+
+	dom->cpu_caches = smmukit_plat_zalloc(dom->plat,
+					      n * sizeof(*dom->cpu_caches));
+	if (!dom->cpu_caches)
+		return -SMMUKIT_ENOMEM;
+	for (uint64_t i = 0; i < n; i++) {
+		struct iova_cpu_cache *c = &dom->cpu_caches[i];
+
+		c->loaded = mag_new(dom);
+		c->prev = mag_new(dom);
+		if (!c->loaded || !c->prev)
+			goto err;
+	}
+	for (uint64_t i = 0; i < n; i++)
+		smmukit_plat_lock_init(dom->plat, &dom->cpu_caches[i].lock);
+	for (unsigned cls = 0; cls < SMMUKIT_IOVA_NR_CLASSES; cls++) {
+		smmukit_plat_lock_init(dom->plat, &dom->depots[cls].lock);
+		dom->depots[cls].idle_since_ns = now;
+	}
+	return 0;
+
+err:
+	for (uint64_t i = 0; i < n; i++) {
+		mag_free(dom, dom->cpu_caches[i].loaded);
+		mag_free(dom, dom->cpu_caches[i].prev);
+	}
+	smmukit_plat_free(dom->plat, dom->cpu_caches,
+			  n * sizeof(*dom->cpu_caches));
+	dom->cpu_caches = NULL;
+	return -SMMUKIT_ENOMEM;
+}
+
+void iova_caches_destroy(struct smmukit_iova_domain *dom)
+{
+	uint64_t n = (uint64_t)dom->nr_cpus * SMMUKIT_IOVA_NR_CLASSES;
+
+	for (uint64_t i = 0; i < n; i++) {
+		struct iova_cpu_cache *c = &dom->cpu_caches[i];
+
+		mag_free(dom, c->loaded);
+		mag_free(dom, c->prev);
+		smmukit_plat_lock_destroy(dom->plat, &c->lock);
+	}
+	for (unsigned cls = 0; cls < SMMUKIT_IOVA_NR_CLASSES; cls++) {
+		struct iova_depot *d = &dom->depots[cls];
+
+		while (d->head) {
+			struct iova_mag *m = d->head;
+
+			d->head = m->u.next;
+			mag_free(dom, m);
+		}
+		smmukit_plat_lock_destroy(dom->plat, &d->lock);
+	}
+	smmukit_plat_free(dom->plat, dom->cpu_caches,
+			  n * sizeof(*dom->cpu_caches));
+}
+
+void smmukit_iova_get_stats(struct smmukit_iova_domain *dom,
+			    struct smmukit_iova_stats *out)
+{
+	uint64_t n;
+
+	if (!dom || !out)
+		return;
+	*out = (struct smmukit_iova_stats){ 0 };
+	iova_tree_stats(dom, out);
+	n = (uint64_t)dom->nr_cpus * SMMUKIT_IOVA_NR_CLASSES;
+	for (uint64_t i = 0; i < n; i++) {
+		struct iova_cpu_cache *c = &dom->cpu_caches[i];
+
+		smmukit_plat_lock(dom->plat, &c->lock);
+		out->cached_ranges += c->loaded->u.nr + c->prev->u.nr;
+		out->cache_hits += c->hits;
+		out->cache_misses += c->misses;
+		smmukit_plat_unlock(dom->plat, &c->lock);
+	}
+	for (unsigned cls = 0; cls < SMMUKIT_IOVA_NR_CLASSES; cls++) {
+		struct iova_depot *d = &dom->depots[cls];
+
+		smmukit_plat_lock(dom->plat, &d->lock);
+		out->depot_mags[cls] = d->nr_mags;
+		out->depot_trimmed += d->trimmed;
+		smmukit_plat_unlock(dom->plat, &d->lock);
+		out->depot_mags_total += out->depot_mags[cls];
+		out->cached_ranges += out->depot_mags[cls] * SMMUKIT_IOVA_MAG_PFNS;
+	}
+	out->mags_allocated = atomic_load_explicit(&dom->mags_allocated,
+						   memory_order_relaxed);
+	out->flushes = atomic_load_explicit(&dom->flushes, memory_order_relaxed);
+}
