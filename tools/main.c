@@ -6,9 +6,11 @@
 #include "tool.h"
 
 /* Subcommands: each lives in tools/cmd_<name>.c. */
+int tool_cmd_pgtable(int argc, char **argv);
 
 static const struct tool_cmd commands[] = {
 	/* entries are added here as subcommands land */
+	{ "pgtable", "run a page-table script (map/unmap/translate/dump)", tool_cmd_pgtable },
 	{ NULL, NULL, NULL },
 };
 

@@ -1,0 +1,408 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * smmukit pgtable: a page-table playground. Runs a script of map / unmap /
+ * translate / dump commands against one LPAE page table in simulated memory
+ * and prints one line per command (JSON with --json). There is no SMMU here,
+ * so the flush ops do nothing; removed table pages still travel through a
+ * gather's freelist and are freed after each unmap, as the driver would.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "smmukit/lpae_hw.h"
+#include "smmukit/pgtable.h"
+#include "smmukit/platform_posix.h"
+#include "tool.h"
+
+#define MAX_TOK 6
+
+struct pgt_opts {
+	unsigned stage;
+	uint64_t granule;
+	unsigned ias, oas;
+	bool json;
+	const char *script;
+};
+
+static void nop_flush_all(void *cookie)
+{
+}
+
+static void nop_flush_walk(void *cookie, uint64_t iova, uint64_t size,
+			   uint64_t granule)
+{
+}
+
+static const struct smmukit_pgtable_flush_ops nop_flush_ops = {
+	.flush_all = nop_flush_all,
+	.flush_walk = nop_flush_walk,
+	.add_page = NULL,
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: smmukit pgtable [--stage 1|2] [--granule 4k|16k|64k] [--ias BITS]\n"
+		"                       [--oas BITS] [--json] [SCRIPT|-]\n"
+		"\n"
+		"Runs SCRIPT (default: standard input), one command a line:\n"
+		"  map IOVA PADDR SIZE PROT   PROT r, w or rw, optionally followed by x\n"
+		"  unmap IOVA SIZE\n"
+		"  translate IOVA\n"
+		"  dump\n"
+		"Numbers are decimal or 0x hex; SIZE may end in K, M or G. '#' starts a\n"
+		"comment. Memory is mapped normal write-back cacheable; without x it is\n"
+		"also execute-never. Defaults: stage 1, 4k granule, ias 48, oas 48.\n"
+		"A bad line prints its number and the command exits 2.\n");
+}
+
+static unsigned parse_bits(const char *flag, const char *v)
+{
+	uint64_t n;
+
+	if (!v)
+		tool_fail("pgtable: %s needs a value", flag);
+	if (!tool_parse_u64(v, false, &n) || n > 64)
+		tool_fail("pgtable: %s: bad number of bits '%s'", flag, v);
+	return (unsigned)n;
+}
+
+static void parse_opts(int argc, char **argv, struct pgt_opts *o)
+{
+	o->stage = 1;
+	o->granule = SMMUKIT_SZ_4K;
+	o->ias = 48;
+	o->oas = 48;
+	o->json = false;
+	o->script = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			exit(0);
+		} else if (!strcmp(a, "--json")) {
+			o->json = true;
+		} else if (!strcmp(a, "--stage")) {
+			if (!v || (strcmp(v, "1") && strcmp(v, "2")))
+				tool_fail("pgtable: --stage must be 1 or 2");
+			o->stage = (unsigned)(v[0] - '0');
+			i++;
+		} else if (!strcmp(a, "--granule")) {
+			if (v && (!strcasecmp(v, "4k") || !strcmp(v, "4096")))
+				o->granule = SMMUKIT_SZ_4K;
+			else if (v && (!strcasecmp(v, "16k") || !strcmp(v, "16384")))
+				o->granule = SMMUKIT_SZ_16K;
+			else if (v && (!strcasecmp(v, "64k") || !strcmp(v, "65536")))
+				o->granule = SMMUKIT_SZ_64K;
+			else
+				tool_fail("pgtable: --granule must be 4k, 16k or 64k");
+			i++;
+		} else if (!strcmp(a, "--ias")) {
+			o->ias = parse_bits(a, v);
+			i++;
+		} else if (!strcmp(a, "--oas")) {
+			o->oas = parse_bits(a, v);
+			i++;
+		} else if (a[0] == '-' && a[1] != '\0') {
+			tool_fail("pgtable: unknown option '%s' (see smmukit pgtable --help)", a);
+		} else if (o->script) {
+			tool_fail("pgtable: only one script may be given");
+		} else {
+			o->script = a;
+		}
+	}
+}
+
+/* Script errors: line number and reason, exit 2. */
+static void bad_line(unsigned lineno, const char *why, const char *tok)
+{
+	if (tok)
+		tool_fail("pgtable: line %u: %s '%s'", lineno, why, tok);
+	tool_fail("pgtable: line %u: %s", lineno, why);
+}
+
+static uint64_t parse_num(unsigned lineno, const char *what, const char *s,
+			  bool suffix)
+{
+	uint64_t v;
+
+	if (!tool_parse_u64(s, suffix, &v))
+		bad_line(lineno, what, s);
+	return v;
+}
+
+static unsigned parse_prot(unsigned lineno, const char *s)
+{
+	unsigned prot = SMMUKIT_PROT_CACHE;
+	const char *p = s;
+
+	if (*p == 'r') {
+		prot |= SMMUKIT_PROT_READ;
+		p++;
+	}
+	if (*p == 'w') {
+		prot |= SMMUKIT_PROT_WRITE;
+		p++;
+	}
+	if (!(prot & (SMMUKIT_PROT_READ | SMMUKIT_PROT_WRITE)))
+		bad_line(lineno, "PROT must be r, w or rw, optionally followed by x, not", s);
+	if (*p == 'x')
+		p++;
+	else
+		prot |= SMMUKIT_PROT_NOEXEC;
+	if (*p)
+		bad_line(lineno, "PROT must be r, w or rw, optionally followed by x, not", s);
+	return prot;
+}
+
+static const char *size_name(char *buf, size_t len, uint64_t size)
+{
+	if (size >= SMMUKIT_SZ_1G && !(size & (SMMUKIT_SZ_1G - 1)))
+		snprintf(buf, len, "%lluG", (unsigned long long)(size >> 30));
+	else if (size >= (UINT64_C(1) << 20) && !(size & ((UINT64_C(1) << 20) - 1)))
+		snprintf(buf, len, "%lluM", (unsigned long long)(size >> 20));
+	else if (size >= 1024 && !(size & 1023))
+		snprintf(buf, len, "%lluK", (unsigned long long)(size >> 10));
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)size);
+	return buf;
+}
+
+/* ---- dump ---- */
+
+struct dump_ctx {
+	struct smmukit_pgtable *pgt;
+	bool json;
+	bool first;
+	unsigned pg_shift;
+	uint64_t iova[4];	/* IOVA prefix decoded at each level so far */
+};
+
+static unsigned level_shift(const struct dump_ctx *c, unsigned level)
+{
+	return c->pg_shift + (c->pg_shift - 3) * (3 - level);
+}
+
+static void print_attrs(const struct dump_ctx *c, uint64_t desc)
+{
+	static const char *const sh_names[] = { "non", "?", "outer", "inner" };
+	static const char *const attr_names[] = { "nc", "wb", "dev", "inc-owb" };
+
+	if (c->pgt->cfg.stage == 1) {
+		unsigned idx = (unsigned)smmukit_field_get(LPAE_S1_ATTRINDX, desc);
+
+		printf(" %s%s", (desc & LPAE_S1_AP_RDONLY) ? "ro" : "rw",
+		       (desc & LPAE_S1_AP_UNPRIV) ? "" : " priv");
+		printf(" attr=%u(%s)", idx, idx < 4 ? attr_names[idx] : "?");
+		if (desc & LPAE_S1_NG)
+			printf(" ng");
+		if (desc & (LPAE_S1_PXN | LPAE_S1_UXN))
+			printf(" xn");
+	} else {
+		unsigned ma = (unsigned)smmukit_field_get(LPAE_S2_MEMATTR, desc);
+		const char *man = ma == LPAE_S2_MEMATTR_WB ? "wb" :
+				  ma == LPAE_S2_MEMATTR_NC ? "nc" :
+				  ma == LPAE_S2_MEMATTR_DEVICE ? "dev" : "?";
+
+		printf(" s2ap=%s%s", (desc & LPAE_S2_S2AP_READ) ? "r" : "-",
+		       (desc & LPAE_S2_S2AP_WRITE) ? "w" : "-");
+		printf(" memattr=0x%x(%s)", ma, man);
+		if (desc & LPAE_S2_XN)
+			printf(" xn");
+	}
+	printf(" sh=%s", sh_names[smmukit_field_get(LPAE_DESC_SH, desc)]);
+	if (desc & LPAE_DESC_AF)
+		printf(" af");
+}
+
+static int dump_one(void *arg, smmukit_phys_t table_pa, unsigned level,
+		    unsigned index, uint64_t desc)
+{
+	struct dump_ctx *c = arg;
+	const struct smmukit_pgtable_cfg *cfg = &c->pgt->cfg;
+	unsigned pg_shift = c->pg_shift;
+	uint64_t root_idx = index, iova;
+	bool is_table = level < 3 && (desc & LPAE_DESC_TYPE) == 3;
+	char hb[3][20], sb[24];
+
+	if (c->json) {
+		printf("%s{\"table\":\"%s\",\"level\":%u,\"index\":%u,\"desc\":\"%s\"}",
+		       c->first ? "" : ",", tool_hex(hb[0], table_pa), level, index,
+		       tool_hex(hb[1], desc));
+		c->first = false;
+		return 0;
+	}
+	/* A concatenated root: make the index global to recover the IOVA. */
+	if (level == cfg->start_level)
+		root_idx += ((table_pa - smmukit_pgtable_root_pa(c->pgt)) >> pg_shift)
+			    << (pg_shift - 3);
+	iova = (level == cfg->start_level ? 0 : c->iova[level - 1]) |
+	       (root_idx << level_shift(c, level));
+	c->iova[level] = iova;
+	printf("%*sL%u[%u] ", (int)(2 * (level - cfg->start_level)), "", level,
+	       index);
+	if (is_table) {
+		printf("table -> %s  (iova %s, desc %s)\n",
+		       tool_hex(hb[0], lpae_desc_to_oa(desc, pg_shift)),
+		       tool_hex(hb[1], iova), tool_hex(hb[2], desc));
+		return 0;
+	}
+	printf("%s iova %s -> pa %s size %s",
+	       level == 3 ? "page" : "block", tool_hex(hb[0], iova),
+	       tool_hex(hb[1], lpae_desc_to_oa(desc, pg_shift) &
+				       ~((UINT64_C(1) << level_shift(c, level)) - 1)),
+	       size_name(sb, sizeof(sb), UINT64_C(1) << level_shift(c, level)));
+	print_attrs(c, desc);
+	printf("  (desc %s)\n", tool_hex(hb[2], desc));
+	return 0;
+}
+
+static void do_dump(struct smmukit_pgtable *pgt, bool json)
+{
+	struct dump_ctx c = { .pgt = pgt, .json = json, .first = true };
+	const struct smmukit_pgtable_cfg *cfg = &pgt->cfg;
+	char hb[20], gb[24];
+
+	c.pg_shift = smmukit_ilog2(cfg->granule);
+	if (json) {
+		printf("{\"op\":\"dump\",\"root\":\"%s\",\"entries\":[",
+		       tool_hex(hb, smmukit_pgtable_root_pa(pgt)));
+		smmukit_pgtable_walk(pgt, dump_one, &c);
+		printf("]}\n");
+		return;
+	}
+	printf("dump: root %s, stage %u, %s granule, ias %u, oas %u, %u levels from L%u",
+	       tool_hex(hb, smmukit_pgtable_root_pa(pgt)), cfg->stage,
+	       size_name(gb, sizeof(gb), cfg->granule), cfg->ias, cfg->oas,
+	       cfg->levels, cfg->start_level);
+	if (cfg->concat_tables > 1)
+		printf(" (%u concatenated tables)", cfg->concat_tables);
+	printf("\n");
+	smmukit_pgtable_walk(pgt, dump_one, &c);
+}
+
+/* ---- commands ---- */
+
+static void print_ret(const char *op, int64_t ret, bool json)
+{
+	if (json)
+		printf("{\"op\":\"%s\",\"ret\":%lld}\n", op, (long long)ret);
+	else if (ret < 0)
+		printf("%s: error %s (%lld)\n", op, tool_errname((int)ret),
+		       (long long)ret);
+	else if (!strcmp(op, "map"))
+		printf("map: ok\n");
+	else
+		printf("unmap: %lld bytes\n", (long long)ret);
+}
+
+static void run_line(struct smmukit_pgtable *pgt, struct smmukit_platform *plat,
+		     char **tok, int n, unsigned lineno, bool json)
+{
+	char hb[2][20];
+
+	if (!strcmp(tok[0], "map")) {
+		uint64_t iova, pa, size;
+		unsigned prot;
+
+		if (n != 5)
+			bad_line(lineno, "usage: map IOVA PADDR SIZE PROT", NULL);
+		iova = parse_num(lineno, "bad IOVA", tok[1], false);
+		pa = parse_num(lineno, "bad PADDR", tok[2], false);
+		size = parse_num(lineno, "bad SIZE", tok[3], true);
+		prot = parse_prot(lineno, tok[4]);
+		print_ret("map", smmukit_pgtable_map(pgt, iova, pa, size, prot, NULL),
+			  json);
+	} else if (!strcmp(tok[0], "unmap")) {
+		struct smmukit_iotlb_gather gather;
+		uint64_t iova, size;
+		int64_t ret;
+
+		if (n != 3)
+			bad_line(lineno, "usage: unmap IOVA SIZE", NULL);
+		iova = parse_num(lineno, "bad IOVA", tok[1], false);
+		size = parse_num(lineno, "bad SIZE", tok[2], true);
+		smmukit_pgtable_gather_init(&gather);
+		ret = smmukit_pgtable_unmap(pgt, iova, size, &gather);
+		/* The no-op flush ops stand in for the driver's iotlb_sync. */
+		smmukit_pgtable_free_freelist(plat, &gather);
+		print_ret("unmap", ret, json);
+	} else if (!strcmp(tok[0], "translate")) {
+		uint64_t iova;
+		smmukit_phys_t pa;
+		int ret;
+
+		if (n != 2)
+			bad_line(lineno, "usage: translate IOVA", NULL);
+		iova = parse_num(lineno, "bad IOVA", tok[1], false);
+		ret = smmukit_pgtable_iova_to_phys(pgt, iova, &pa);
+		if (json) {
+			printf("{\"op\":\"translate\",\"iova\":\"%s\",\"pa\":",
+			       tool_hex(hb[0], iova));
+			if (ret)
+				printf("null}\n");
+			else
+				printf("\"%s\"}\n", tool_hex(hb[1], pa));
+		} else if (ret) {
+			printf("translate %s: not mapped (%s)\n", tool_hex(hb[0], iova),
+			       tool_errname(ret));
+		} else {
+			printf("translate %s -> %s\n", tool_hex(hb[0], iova),
+			       tool_hex(hb[1], pa));
+		}
+	} else if (!strcmp(tok[0], "dump")) {
+		if (n != 1)
+			bad_line(lineno, "usage: dump (no arguments)", NULL);
+		do_dump(pgt, json);
+	} else {
+		bad_line(lineno, "unknown command", tok[0]);
+	}
+	fflush(stdout);
+}
+
+int tool_cmd_pgtable(int argc, char **argv);	/* also in main.c */
+
+int tool_cmd_pgtable(int argc, char **argv)
+{
+	struct pgt_opts o;
+	struct smmukit_posix_config pcfg = { .manual_clock = true, .nr_cpus = 1 };
+	struct smmukit_pgtable_cfg cfg = { 0 };
+	struct smmukit_platform *plat;
+	struct smmukit_pgtable *pgt;
+	struct tool_script script;
+	char *tok[MAX_TOK];
+	int n, ret;
+
+	parse_opts(argc, argv, &o);
+	if (tool_script_open(&script, o.script))
+		tool_fail("pgtable: cannot open script '%s'", o.script);
+	pcfg.log_level = SMMUKIT_LOG_WARN;
+	ret = smmukit_posix_create(&pcfg, &plat);
+	if (ret)
+		tool_fail("pgtable: platform: %s", tool_errname(ret));
+	cfg.stage = o.stage;
+	cfg.granule = o.granule;
+	cfg.ias = o.ias;
+	cfg.oas = o.oas;
+	cfg.coherent_walk = true;
+	cfg.flush_ops = &nop_flush_ops;
+	cfg.platform = plat;
+	ret = smmukit_pgtable_alloc(&cfg, &pgt);
+	if (ret)
+		tool_fail("pgtable: stage %u, granule %llu, ias %u, oas %u: %s",
+			  o.stage, (unsigned long long)o.granule, o.ias, o.oas,
+			  ret == -SMMUKIT_EINVAL ? "unsupported configuration" :
+			  tool_errname(ret));
+	while ((n = tool_script_next(&script, tok, MAX_TOK)) != 0) {
+		if (n < 0)
+			bad_line(script.lineno, "too many words", NULL);
+		run_line(pgt, plat, tok, n, script.lineno, o.json);
+	}
+	smmukit_pgtable_free(pgt);
+	smmukit_posix_destroy(plat);
+	tool_script_close(&script);
+	return 0;
+}
