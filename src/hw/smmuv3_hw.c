@@ -431,7 +431,9 @@ int smmuv3_cmd_decode(const uint64_t dw[2], struct smmuv3_cmd *cmd)
 	unsigned op = get32(CMD0_OP, d0);
 	bool ill = false;
 
-	*cmd = (struct smmuv3_cmd){ 0 };
+	/* Whole-object clear, padding included, so decoded commands compare
+	 * equal byte for byte. */
+	__builtin_memset(cmd, 0, sizeof(*cmd));
 	cmd->opcode = (uint8_t)op;
 
 	if (!cmd_layout(op, &ok0, &ok1))
@@ -645,7 +647,7 @@ int smmuv3_range_tlbi_span(const struct smmuv3_cmd *cmd, uint64_t *start,
 		len *= pg;
 	}
 	*start = base;
-	if (base + len - 1 < base) {
+	if (len > UINT64_MAX - base) {
 		*end = UINT64_MAX;
 		return -SMMUKIT_EOVERFLOW;
 	}
@@ -702,7 +704,7 @@ bad:
 
 void smmuv3_event_decode(const uint64_t dw[4], struct smmuv3_event *evt)
 {
-	*evt = (struct smmuv3_event){ 0 };
+	__builtin_memset(evt, 0, sizeof(*evt));
 	evt->id = (uint8_t)smmukit_field_get(EVT0_ID, dw[0]);
 	evt->ssv = dw[0] & EVT0_SSV;
 	evt->ssid = (uint32_t)smmukit_field_get(EVT0_SSID, dw[0]);
