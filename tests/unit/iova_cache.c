@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * IOVA per-CPU magazines and depot (single-threaded; CPUs switched with
+ * smmukit_posix_set_cpu): size classes, limits, magazine exchange, depot
+ * growth and idle trimming under a manual clock, exhaustion and recovery
+ * through the cache flush, bulk free, checked double free, allocation
+ * failure on every allocating path, teardown with cached ranges.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "smmukit/iova.h"
+#include "smmukit/platform_posix.h"
+
+#define MS UINT64_C(1000000)
+
+struct fixture {
+	struct smmukit_platform *plat;
+	struct smmukit_iova_domain *dom;
+	uint64_t zalloc_base;
+};
+
+static uint64_t zallocs(struct smmukit_platform *p)
+{
+	struct smmukit_posix_stats st;
+
+	smmukit_posix_get_stats(p, &st);
+	return st.zallocs_in_use;
+}
+
+static int setup(void **state)
+{
+	struct smmukit_posix_config cfg = {
+		.mem_size = 16u << 20,
+		.nr_cpus = 2,
+		.manual_clock = true,
+		.log_level = SMMUKIT_LOG_ERR,
+	};
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_int_equal(smmukit_posix_create(&cfg, &f->plat), 0);
+	f->zalloc_base = zallocs(f->plat);
+	smmukit_posix_set_cpu(f->plat, 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	smmukit_iova_domain_destroy(f->dom);
+	assert_int_equal(zallocs(f->plat), f->zalloc_base);
+	smmukit_posix_destroy(f->plat);
+	free(f);
+	return 0;
+}
+
+static struct smmukit_iova_domain *new_domain(struct fixture *f, uint64_t end,
+					      uint32_t flags)
+{
+	struct smmukit_iova_config cfg = {
+		.granule = 4096, .start_pfn = 1, .end_pfn = end, .flags = flags,
+	};
+
+	assert_int_equal(smmukit_iova_domain_create(f->plat, &cfg, &f->dom), 0);
+	return f->dom;
+}
+
+static uint64_t fast_ok(struct smmukit_iova_domain *dom, uint64_t size,
+			uint64_t limit)
+{
+	uint64_t pfn = 0;
+
+	assert_int_equal(smmukit_iova_alloc_fast(dom, size, limit, 0, &pfn), 0);
+	return pfn;
+}
+
+static struct smmukit_iova_stats stats(struct smmukit_iova_domain *dom)
+{
+	struct smmukit_iova_stats st;
+
+	smmukit_iova_get_stats(dom, &st);
+	return st;
+}
+
+static void test_fast_size_and_args(void **state)
+{
+	struct fixture *f = *state;
+	struct smmukit_iova_domain *dom = new_domain(f, 0xfffff, 0);
+	uint64_t pfn = 5;
+
+	assert_int_equal(smmukit_iova_fast_size(1), 1);
+	assert_int_equal(smmukit_iova_fast_size(3), 4);
+	assert_int_equal(smmukit_iova_fast_size(17), 32);
+	assert_int_equal(smmukit_iova_fast_size(32), 32);
+	assert_int_equal(smmukit_iova_fast_size(33), 33);
+	assert_int_equal(smmukit_iova_alloc_fast(dom, 0, 0xfffff, 0, &pfn), -SMMUKIT_EINVAL);
+	assert_int_equal(smmukit_iova_alloc_fast(dom, 1, 0xfffff, 0x10, &pfn), -SMMUKIT_EINVAL);
+	assert_int_equal(smmukit_iova_alloc_fast(dom, 1, 0, 0, &pfn), -SMMUKIT_EINVAL);
+	assert_int_equal(smmukit_iova_alloc_fast(dom, 1, 0xfffff, 0, NULL), -SMMUKIT_EINVAL);
+	assert_int_equal(smmukit_iova_alloc_fast(NULL, 1, 0xfffff, 0, &pfn), -SMMUKIT_EINVAL);
+	assert_int_equal(smmukit_iova_alloc_fast(dom, 1u << 21, 0xfffff, 0, &pfn), -SMMUKIT_EINVAL);
+	assert_int_equal(smmukit_iova_alloc_fast(dom, 8, 4, 0, &pfn), -SMMUKIT_ENOSPC);
+	assert_int_equal(pfn, 5);
+	assert_int_equal(smmukit_iova_free_fast(dom, 0, 1), -SMMUKIT_EINVAL);
+	assert_int_equal(smmukit_iova_free_fast(dom, 1, 0), -SMMUKIT_EINVAL);
+	assert_int_equal(smmukit_iova_free_fast(NULL, 1, 1), -SMMUKIT_EINVAL);
+	assert_int_equal(smmukit_iova_free_fast(dom, 0x100000, 1), -SMMUKIT_EINVAL);
+	/* Too large to cache: straight to the tree, which knows it is free. */
+	assert_int_equal(smmukit_iova_free_fast(dom, 100, 64), -SMMUKIT_ENOENT);
+	assert_int_equal(smmukit_iova_free_bulk(dom, NULL, 1), -SMMUKIT_EINVAL);
+	assert_int_equal(smmukit_iova_free_bulk(dom, NULL, 0), 0);
+}
+
+static void test_roundtrip_and_limit(void **state)
+{
+	struct fixture *f = *state;
+	struct smmukit_iova_domain *dom = new_domain(f, (UINT64_C(1) << 36) - 1, 0);
+	struct smmukit_iova_range r;
+	struct smmukit_iova_stats st;
+	uint64_t a, b;
+
+	a = fast_ok(dom, 3, UINT64_MAX);
+	assert_int_equal(a % 4, 0);
+	assert_int_equal(smmukit_iova_find(dom, a, &r), 0);
+	assert_int_equal(r.pfn_hi - r.pfn_lo + 1, 4);
+	assert_int_equal(smmukit_iova_free_fast(dom, a, 3), 0);
+	/* Still allocated in the tree while cached. */
+	assert_int_equal(smmukit_iova_find(dom, a, &r), 0);
+	assert_int_equal(fast_ok(dom, 4, UINT64_MAX), a);
+	st = stats(dom);
+	assert_int_equal(st.cache_hits, 1);
+	assert_int_equal(st.cache_misses, 1);
+	assert_int_equal(smmukit_iova_free_fast(dom, a, 4), 0);
+	/* A 32-bit request must not get the cached high range. */
+	b = fast_ok(dom, 4, 0xfffff);
+	assert_true(b + 3 <= 0xfffff);
+	assert_int_equal(stats(dom).cached_ranges, 1);
+	/* Another CPU does not see this CPU's magazine. */
+	smmukit_posix_set_cpu(f->plat, 1);
+	assert_int_not_equal(fast_ok(dom, 4, UINT64_MAX), a);
+	smmukit_posix_set_cpu(f->plat, 0);
+	assert_int_equal(fast_ok(dom, 4, UINT64_MAX), a);
+	assert_int_equal(smmukit_iova_check(dom), 0);
+}
+
+/* Frees on CPU 0 fill loaded, then prev, then the depot, 127 at a time. */
+static uint64_t *fill_cpu0(struct fixture *f, uint64_t n)
+{
+	uint64_t *pfns = calloc(n, sizeof(*pfns));
+
+	smmukit_posix_set_cpu(f->plat, 0);
+	for (uint64_t i = 0; i < n; i++)
+		pfns[i] = fast_ok(f->dom, 1, UINT64_MAX);
+	for (uint64_t i = 0; i < n; i++)
+		assert_int_equal(smmukit_iova_free_fast(f->dom, pfns[i], 1), 0);
+	return pfns;
+}
+
+static void test_magazines_and_depot(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t mag = SMMUKIT_IOVA_MAG_PFNS;
+	const uint64_t base_mags = 2 * 2 * SMMUKIT_IOVA_NR_CLASSES;
+	struct smmukit_iova_stats st;
+	uint64_t *pfns;
+
+	new_domain(f, 0xfffff, 0);
+	assert_int_equal(stats(f->dom).mags_allocated, base_mags);
+	pfns = fill_cpu0(f, 5 * mag);
+	st = stats(f->dom);
+	assert_int_equal(st.depot_mags[0], 3);
+	assert_int_equal(st.depot_mags_total, 3);
+	assert_int_equal(st.cached_ranges, 5 * mag);
+	assert_int_equal(st.tree_ranges, 5 * mag);
+	assert_int_equal(st.mags_allocated, base_mags + 3);
+	/* CPU 1 has empty magazines: it takes a full one from the depot. */
+	smmukit_posix_set_cpu(f->plat, 1);
+	fast_ok(f->dom, 1, UINT64_MAX);
+	st = stats(f->dom);
+	assert_int_equal(st.depot_mags_total, 2);
+	assert_int_equal(st.cache_hits, 1);
+	assert_int_equal(st.mags_allocated, base_mags + 2);
+	assert_int_equal(st.cached_ranges, 5 * mag - 1);
+	/* Explicit flush: every range back to the tree but the one in use. */
+	smmukit_iova_flush_caches(f->dom);
+	st = stats(f->dom);
+	assert_int_equal(st.cached_ranges, 0);
+	assert_int_equal(st.tree_ranges, 1);
+	assert_int_equal(st.depot_mags_total, 0);
+	assert_int_equal(st.mags_allocated, base_mags);
+	assert_int_equal(st.flushes, 1);
+	assert_int_equal(smmukit_iova_check(f->dom), 0);
+	free(pfns);
+}
+
+static void test_depot_trim_when_idle(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t mag = SMMUKIT_IOVA_MAG_PFNS;
+	struct smmukit_iova_stats st;
+	uint64_t *pfns;
+
+	new_domain(f, 0xfffff, 0);	/* keep = nr_cpus = 2, period 100 ms */
+	pfns = fill_cpu0(f, 8 * mag);
+	st = stats(f->dom);
+	assert_int_equal(st.depot_mags[0], 6);
+	assert_int_equal(st.tree_ranges, 8 * mag);
+	smmukit_posix_clock_advance(f->plat, 50 * MS);
+	assert_int_equal(smmukit_iova_depot_trim(f->dom), 0);
+	smmukit_posix_clock_advance(f->plat, 60 * MS);
+	assert_int_equal(smmukit_iova_depot_trim(f->dom), 1);
+	assert_int_equal(stats(f->dom).tree_ranges, 7 * mag);
+	smmukit_posix_clock_advance(f->plat, 250 * MS);	/* 260 ms idle */
+	assert_int_equal(smmukit_iova_depot_trim(f->dom), 2);
+	smmukit_posix_clock_advance(f->plat, 10000 * MS);
+	assert_int_equal(smmukit_iova_depot_trim(f->dom), 1);	/* down to keep */
+	assert_int_equal(smmukit_iova_depot_trim(f->dom), 0);
+	st = stats(f->dom);
+	assert_int_equal(st.depot_mags[0], 2);
+	assert_int_equal(st.depot_trimmed, 4);
+	assert_int_equal(st.tree_ranges, 4 * mag);
+	assert_int_equal(st.cached_ranges, 4 * mag);
+	assert_int_equal(smmukit_iova_check(f->dom), 0);
+	free(pfns);
+}
+
+/* A push after an idle period trims first: the free path drives shrinking. */
+static void test_depot_trim_on_push(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t mag = SMMUKIT_IOVA_MAG_PFNS;
+	uint64_t *pfns, pfn;
+
+	new_domain(f, 0xfffff, 0);
+	pfns = fill_cpu0(f, 8 * mag);	/* depot 6, loaded and prev full */
+	smmukit_posix_clock_advance(f->plat, 350 * MS);
+	/* One more free from outside the cache: one push, 3 trims first. */
+	assert_int_equal(smmukit_iova_alloc(f->dom, 1, 0xfffff, true, &pfn), 0);
+	assert_int_equal(smmukit_iova_free_fast(f->dom, pfn, 1), 0);
+	assert_int_equal(stats(f->dom).depot_mags[0], 4);
+	assert_int_equal(stats(f->dom).depot_trimmed, 3);
+	free(pfns);
+}
+
+/*
+ * Exhaustion and recovery: CPU 0 frees the whole space into its magazines
+ * and the depot; CPU 1 then finds the tree full. Without the flush it
+ * fails; with it, every cache (the depot included) drains and it succeeds.
+ */
+static void test_exhaustion_flush(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t span = 1024;
+	struct smmukit_iova_stats st;
+	uint64_t pfn, n = 0;
+	uint64_t *pfns;
+
+	new_domain(f, span, 0);
+	pfns = fill_cpu0(f, span);
+	assert_int_equal(smmukit_iova_alloc_fast(f->dom, 1, span, SMMUKIT_IOVA_NO_FLUSH, &pfn),
+			 0);	/* CPU 0 itself hits its cache */
+	assert_int_equal(smmukit_iova_free_fast(f->dom, pfn, 1), 0);
+	smmukit_posix_set_cpu(f->plat, 1);
+	st = stats(f->dom);
+	assert_true(st.depot_mags_total > 0);
+	assert_int_equal(st.cached_ranges, span);
+	assert_int_equal(smmukit_iova_alloc_fast(f->dom, 2, span, SMMUKIT_IOVA_NO_FLUSH, &pfn),
+			 -SMMUKIT_ENOSPC);
+	assert_int_equal(smmukit_iova_alloc_fast(f->dom, 2, span, 0, &pfn), 0);
+	st = stats(f->dom);
+	assert_int_equal(st.flushes, 1);
+	assert_int_equal(st.cached_ranges, 0);
+	assert_int_equal(st.tree_ranges, 1);
+	for (n = 1; smmukit_iova_alloc_fast(f->dom, 2, span, 0, &pfn) == 0; n++)
+		assert_int_equal(pfn % 2, 0);
+	assert_int_equal(n, span / 2 - 1);	/* pairs [2k, 2k+1], k = 1..511 */
+	assert_int_equal(smmukit_iova_check(f->dom), 0);
+	free(pfns);
+}
+
+static void test_bulk_free(void **state)
+{
+	struct fixture *f = *state;
+	struct smmukit_iova_free_entry e[6];
+	const uint64_t sizes[6] = { 1, 3, 32, 33, 100, 2 };
+	struct smmukit_iova_stats st;
+
+	new_domain(f, 0xfffff, 0);
+	for (int i = 0; i < 6; i++)
+		e[i] = (struct smmukit_iova_free_entry){
+			fast_ok(f->dom, sizes[i], 0xfffff), sizes[i] };
+	assert_int_equal(stats(f->dom).tree_ranges, 6);
+	assert_int_equal(smmukit_iova_free_bulk(f->dom, e, 6), 0);
+	st = stats(f->dom);
+	assert_int_equal(st.tree_ranges, 4);	/* the cacheable ones */
+	assert_int_equal(st.cached_ranges, 4);
+	/* A bad entry is reported; the good ones are still freed. */
+	e[0] = (struct smmukit_iova_free_entry){ fast_ok(f->dom, 40, 0xfffff), 40 };
+	e[1] = (struct smmukit_iova_free_entry){ 77777, 50 };
+	e[2] = (struct smmukit_iova_free_entry){ fast_ok(f->dom, 1, 0xfffff), 1 };
+	assert_int_equal(smmukit_iova_free_bulk(f->dom, e, 3), -SMMUKIT_ENOENT);
+	st = stats(f->dom);
+	assert_int_equal(st.tree_ranges, 4);
+	smmukit_iova_flush_caches(f->dom);
+	assert_int_equal(stats(f->dom).tree_ranges, 0);
+}
+
+static void test_checked_double_free(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t a, b;
+
+	new_domain(f, 0xfffff, SMMUKIT_IOVA_CHECK_FAST_FREE);
+	a = fast_ok(f->dom, 1, 0xfffff);
+	b = fast_ok(f->dom, 4, 0xfffff);
+	assert_int_equal(smmukit_iova_free_fast(f->dom, a, 1), 0);
+	assert_int_equal(smmukit_iova_free_fast(f->dom, a, 1), -SMMUKIT_ENOENT);
+	assert_int_equal(smmukit_iova_free(f->dom, a, 1), -SMMUKIT_ENOENT);
+	assert_int_equal(smmukit_iova_free_fast(f->dom, b, 2), -SMMUKIT_ENOENT);
+	assert_int_equal(smmukit_iova_free_fast(f->dom, b + 1, 4), -SMMUKIT_ENOENT);
+	assert_int_equal(stats(f->dom).cached_ranges, 1);
+	/* Handed out again, it is the user's to free either way. */
+	assert_int_equal(fast_ok(f->dom, 1, 0xfffff), a);
+	assert_int_equal(smmukit_iova_free(f->dom, a, 1), 0);
+	assert_int_equal(smmukit_iova_free_fast(f->dom, b, 4), 0);
+	smmukit_iova_flush_caches(f->dom);
+	assert_int_equal(stats(f->dom).tree_ranges, 0);
+}
+
+static void test_failure_sweeps(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t mag = SMMUKIT_IOVA_MAG_PFNS;
+	struct smmukit_iova_stats before, after;
+	struct smmukit_iova_range r;
+	uint64_t pfn = 0, z, *pfns, extra;
+	unsigned n;
+	int ret;
+
+	new_domain(f, 0xfffff, 0);
+	/* alloc_fast on a miss: only the tree node is allocated. */
+	for (n = 1;; n++) {
+		before = stats(f->dom);
+		z = zallocs(f->plat);
+		smmukit_posix_fail_nth_alloc(f->plat, n);
+		ret = smmukit_iova_alloc_fast(f->dom, 5, 0xfffff, 0, &pfn);
+		smmukit_posix_fail_nth_alloc(f->plat, 0);
+		if (ret == 0)
+			break;
+		assert_int_equal(ret, -SMMUKIT_ENOMEM);
+		after = stats(f->dom);
+		assert_int_equal(after.tree_ranges, before.tree_ranges);
+		assert_int_equal(after.flushes, before.flushes);
+		assert_int_equal(zallocs(f->plat), z);
+	}
+	assert_int_equal(n, 2);
+	assert_int_equal(smmukit_iova_free_fast(f->dom, pfn, 5), 0);
+
+	/*
+	 * free_fast needing a new magazine (loaded and prev full): failing
+	 * that allocation sends the range to the tree instead; still success.
+	 */
+	pfns = fill_cpu0(f, 2 * mag);
+	assert_int_equal(smmukit_iova_alloc(f->dom, 1, 0xfffff, true, &extra), 0);
+	before = stats(f->dom);
+	smmukit_posix_fail_nth_alloc(f->plat, 1);
+	assert_int_equal(smmukit_iova_free_fast(f->dom, extra, 1), 0);
+	smmukit_posix_fail_nth_alloc(f->plat, 0);
+	after = stats(f->dom);
+	assert_int_equal(after.tree_ranges, before.tree_ranges - 1);
+	assert_int_equal(after.mags_allocated, before.mags_allocated);
+	assert_int_equal(after.cached_ranges, before.cached_ranges);
+	assert_int_equal(smmukit_iova_find(f->dom, extra, &r), -SMMUKIT_ENOENT);
+	/* Without failure the same free grows the depot. */
+	assert_int_equal(smmukit_iova_alloc(f->dom, 1, 0xfffff, true, &extra), 0);
+	assert_int_equal(smmukit_iova_free_fast(f->dom, extra, 1), 0);
+	assert_int_equal(stats(f->dom).depot_mags_total, 1);
+	assert_int_equal(smmukit_iova_check(f->dom), 0);
+	free(pfns);
+}
+
+static void test_teardown_with_cached(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t *pfns;
+
+	new_domain(f, 0xfffff, SMMUKIT_IOVA_CHECK_FAST_FREE);
+	pfns = fill_cpu0(f, 4 * SMMUKIT_IOVA_MAG_PFNS);
+	smmukit_posix_set_cpu(f->plat, 1);
+	for (int i = 0; i < 100; i++)
+		fast_ok(f->dom, 1 + i % 40, 0xfffff);
+	assert_int_equal(smmukit_iova_reserve(f->dom, 0x8000, 0x80ff), 0);
+	assert_true(stats(f->dom).depot_mags_total > 0);
+	free(pfns);
+	/* teardown() destroys the domain and checks every byte came back. */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_fast_size_and_args, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_roundtrip_and_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_magazines_and_depot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_depot_trim_when_idle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_depot_trim_on_push, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exhaustion_flush, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_free, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checked_double_free, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failure_sweeps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_teardown_with_cached, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
