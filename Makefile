@@ -43,8 +43,11 @@ TSAN_TESTS ?= stress|platform|threads
 check-freestanding:
 	@bash scripts/check-freestanding.sh
 
-install: all
-	cmake --install $(BUILD) --prefix $(PREFIX)
+# The prefix is configured (not only given to --install) so smmukit.pc names it.
+install:
+	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(abspath $(PREFIX)) $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(BUILD) -j$(JOBS)
+	cmake --install $(BUILD)
 
 # Build examples/ against an installed copy (PREFIX), through pkg-config.
 example:

@@ -7,10 +7,12 @@
 
 /* Subcommands: each lives in tools/cmd_<name>.c. */
 int tool_cmd_pgtable(int argc, char **argv);
+int tool_cmd_selfcheck(int argc, char **argv);
 
 static const struct tool_cmd commands[] = {
 	/* entries are added here as subcommands land */
 	{ "pgtable", "run a page-table script (map/unmap/translate/dump)", tool_cmd_pgtable },
+	{ "selfcheck", "page-table self-check over every granule, size and stage", tool_cmd_selfcheck },
 	{ NULL, NULL, NULL },
 };
 
