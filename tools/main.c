@@ -45,10 +45,8 @@ int main(int argc, char **argv)
 			tool_fail("unknown option '%s' (see smmukit --help)", argv[i]);
 		}
 	}
-	if (i >= argc) {
-		usage(stderr);
-		return TOOL_EXIT_USAGE;
-	}
+	if (i >= argc)
+		tool_fail("no subcommand given (see smmukit --help)");
 	for (size_t c = 0; commands[c].name; c++)
 		if (!strcmp(argv[i], commands[c].name))
 			return commands[c].run(argc - i, argv + i);
