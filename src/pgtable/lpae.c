@@ -187,18 +187,18 @@ static void free_table(struct lpae *d, const struct tbl *t)
 }
 
 /*
- * Dispose of a detached table and every table below it: onto fl, or freed at
- * once when fl is NULL. The caller has completed the walk flush for it.
+ * Dispose of a detached table (at level) and every table below it: onto fl,
+ * or freed at once when fl is NULL. The caller has completed the walk flush.
  */
 static void release_tree(struct lpae *d, struct tbl t, unsigned level,
 			 struct smmukit_pgtable_freelist *fl)
 {
 	unsigned n = 1u << d->bpl;
 
-	for (unsigned i = 0; level < 2 && i < n; i++) {
+	for (unsigned i = 0; level < 3 && i < n; i++) {
 		uint64_t desc = smmukit_read_once64(&t.cpu[i]);
 
-		if (desc_valid(desc) && desc_is_table(desc, level + 1))
+		if (desc_valid(desc) && desc_is_table(desc, level))
 			release_tree(d, next_table(d, desc), level + 1, fl);
 	}
 	if (fl)
