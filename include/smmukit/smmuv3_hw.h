@@ -365,6 +365,7 @@ static inline bool smmuv3_q_consumed(uint32_t cons, uint32_t slot,
 #define STE0_S1FMT_LINEAR 0
 #define STE0_S1FMT_4K_L2 1
 #define STE0_S1FMT_64K_L2 2
+/* [55:6] in the newest spec; bits above OAS (52 at most here) are RES0. */
 #define STE0_S1CONTEXTPTR SMMUKIT_GENMASK(51, 6)
 #define STE0_S1CDMAX SMMUKIT_GENMASK(63, 59)
 
@@ -381,21 +382,25 @@ static inline bool smmuv3_q_consumed(uint32_t cons, uint32_t slot,
 #define STE1_S1C_WBRA 1
 #define STE1_S1C_WT 2
 #define STE1_S1C_WB 3
-#define STE1_S2HWU59 SMMUKIT_BIT(8)	/* unverified */
-#define STE1_S2HWU60 SMMUKIT_BIT(9)	/* unverified */
-#define STE1_S2HWU61 SMMUKIT_BIT(10)	/* unverified */
-#define STE1_S2HWU62 SMMUKIT_BIT(11)	/* unverified */
-#define STE1_DRE SMMUKIT_BIT(12)	/* unverified */
-#define STE1_CONT SMMUKIT_GENMASK(16, 13)	/* unverified */
-#define STE1_DCP SMMUKIT_BIT(17)	/* unverified */
-#define STE1_PPAR SMMUKIT_BIT(18)	/* unverified */
+#define STE1_S2HWU59 SMMUKIT_BIT(8)
+#define STE1_S2HWU60 SMMUKIT_BIT(9)
+#define STE1_S2HWU61 SMMUKIT_BIT(10)
+#define STE1_S2HWU62 SMMUKIT_BIT(11)
+#define STE1_DRE SMMUKIT_BIT(12)
+#define STE1_CONT SMMUKIT_GENMASK(16, 13)
+#define STE1_DCP SMMUKIT_BIT(17)
+#define STE1_PPAR SMMUKIT_BIT(18)
 #define STE1_MEV SMMUKIT_BIT(19)
+#define STE1_SW_RESERVED SMMUKIT_GENMASK(23, 20)	/* ignored by the SMMU */
+#define STE1_S1PIE SMMUKIT_BIT(24)
 #define STE1_S2FWB SMMUKIT_BIT(25)
+#define STE1_S1MPAM SMMUKIT_BIT(26)
 #define STE1_S1STALLD SMMUKIT_BIT(27)
 #define STE1_EATS SMMUKIT_GENMASK(29, 28)
 #define STE1_EATS_ABT 0
 #define STE1_EATS_TRANS 1
-#define STE1_EATS_S1CHK 2
+#define STE1_EATS_S1CHK 2	/* split-stage */
+#define STE1_EATS_DPT 3	/* full ATS with DPT checks */
 #define STE1_STRW SMMUKIT_GENMASK(31, 30)
 #define STE1_STRW_NSEL1 0
 #define STE1_STRW_EL2 2
@@ -541,8 +546,13 @@ enum smmuv3_opcode {
 /* TLBI range fields (with CMD1_TG != 0): (NUM + 1) << SCALE pages. */
 #define CMD0_NUM SMMUKIT_GENMASK(16, 12)
 #define CMD0_SCALE SMMUKIT_GENMASK(24, 20)
-/* RESUME and PRI_RESP response. */
+/*
+ * RESUME: Action (Ac, 1 = retry) and Abort (Ab, for terminate). As one
+ * two-bit field: TERM (RAZ/WI), RETRY, ABORT; 3 is retry with Ab ignored.
+ */
 #define CMD0_RESUME_RESP SMMUKIT_GENMASK(13, 12)
+#define CMD0_RESUME_AC SMMUKIT_BIT(12)
+#define CMD0_RESUME_AB SMMUKIT_BIT(13)
 #define CMD_RESUME_RESP_TERM 0
 #define CMD_RESUME_RESP_RETRY 1
 #define CMD_RESUME_RESP_ABORT 2
@@ -558,6 +568,8 @@ enum smmuv3_opcode {
 /* DW1 */
 #define CMD1_LEAF SMMUKIT_BIT(0)	/* CFGI_STE, CFGI_CD, TLBI_*VA*, S2_IPA */
 #define CMD1_RANGE SMMUKIT_GENMASK(4, 0)	/* CFGI_STE_RANGE: 2^(Range+1) SIDs */
+/* TTL128: 128-bit descriptor regimes only; unsupported here, so reserved. */
+#define CMD1_TTL128 SMMUKIT_BIT(7)
 #define CMD1_TTL SMMUKIT_GENMASK(9, 8)	/* leaf level hint, 0: any */
 #define CMD1_TG SMMUKIT_GENMASK(11, 10)
 #define CMD1_TG_NONE 0	/* non-range form */
@@ -568,12 +580,13 @@ enum smmuv3_opcode {
 #define CMD1_IPA SMMUKIT_GENMASK(51, 12)	/* TLBI_S2_IPA */
 #define CMD1_MSIADDR SMMUKIT_GENMASK(51, 2)	/* CMD_SYNC */
 #define CMD1_ATC_SIZE SMMUKIT_GENMASK(5, 0)	/* log2 of 4K pages; 52: all */
-#define CMD1_PREFETCH_SIZE SMMUKIT_GENMASK(4, 0)	/* unverified */
-#define CMD1_PRI_GRPID SMMUKIT_GENMASK(8, 0)
-#define CMD1_PRI_RESP SMMUKIT_GENMASK(13, 12)
-#define CMD_PRI_RESP_DENY 0
-#define CMD_PRI_RESP_FAIL 1
-#define CMD_PRI_RESP_SUCCESS 2
+#define SMMUV3_ATC_SIZE_ALL 52u
+#define CMD1_PREFETCH_SIZE SMMUKIT_GENMASK(4, 0)	/* Stride, NS: unverified */
+#define CMD1_PRI_GRPID SMMUKIT_GENMASK(8, 0)	/* PRGIndex */
+#define CMD1_PRI_RESP SMMUKIT_GENMASK(13, 12)	/* DW1, as Linux; see docs/hw.md */
+#define CMD_PRI_RESP_DENY 0	/* ResponseFailure */
+#define CMD_PRI_RESP_FAIL 1	/* InvalidRequest */
+#define CMD_PRI_RESP_SUCCESS 2	/* 3 is ILLEGAL */
 #define CMD1_RESUME_STAG SMMUKIT_GENMASK(15, 0)
 
 /*
@@ -606,8 +619,8 @@ struct smmuv3_cmd {
 		/*
 		 * Every TLBI_*. ALL forms use nothing (NH_ALL, S12_VMALL: vmid);
 		 * *_ASID: asid (+ vmid for NH); VA forms: addr (IPA for S2_IPA),
-		 * leaf, tg, ttl, num, scale. NH_VAA and S2_IPA have no asid,
-		 * EL2 forms no vmid.
+		 * leaf, tg, ttl, num, scale. NH_VAA, EL2_VAA, EL3_VA and S2_IPA
+		 * have no asid, EL2/EL3 forms no vmid.
 		 */
 		struct {
 			uint32_t vmid;
@@ -636,11 +649,13 @@ struct smmuv3_cmd {
 		} pri;
 		struct {
 			uint32_t sid;
-			uint32_t resp;	/* CMD_RESUME_RESP_* */
+			bool ssec;
+			uint32_t resp;	/* CMD_RESUME_RESP_*, or 3 */
 			uint32_t stag;
 		} resume;
 		struct {
 			uint32_t sid;
+			bool ssec;
 		} stall_term;
 		struct {
 			uint32_t cs;	/* CMD0_CS_* */
@@ -654,17 +669,21 @@ struct smmuv3_cmd {
 
 /*
  * Encode cmd into dw[0..1]. Returns 0, or -SMMUKIT_EINVAL for an unknown
- * opcode, a value that does not fit its field, or a reserved value (CS=3,
- * a range TLBI with NUM=SCALE=TTL=0); dw is then all zero.
+ * opcode, a value that does not fit its field, a field the opcode does not
+ * have, or a value the architecture makes ILLEGAL or UNPREDICTABLE (CS=3,
+ * a range TLBI with NUM=SCALE=TTL=0, TG=16K with TTL=1, a range address
+ * not aligned to the TTL level's block, ATC Size > 52); dw is then zero.
  */
 int smmuv3_cmd_encode(const struct smmuv3_cmd *cmd, uint64_t dw[2]);
 
 /*
- * Decode dw as the SMMU does. Returns SMMUV3_CERROR_NONE with *cmd filled,
- * or SMMUV3_CERROR_ILL for an undefined opcode, SSec=1 (this is a
- * non-secure queue), a non-zero bit outside the opcode's fields, or a
- * reserved field value; *cmd then holds the opcode and what was decodable.
- * Stricter than some hardware on purpose (docs/hw.md).
+ * Decode dw as the Non-secure command queue does. Returns
+ * SMMUV3_CERROR_NONE with *cmd filled, or SMMUV3_CERROR_ILL for an
+ * undefined opcode, SSec=1, TLBI_EL3_*, a non-zero bit outside the opcode's
+ * fields (IHI 0070 4.1.5 lets an SMMU detect these), or an ILLEGAL value;
+ * *cmd then holds the opcode and every field that was decodable. What
+ * depends on features (EL2 without HYP, ATC_INV without ATS, TG != 0
+ * without RIL, RESUME without stalls ...) is left to the caller.
  */
 int smmuv3_cmd_decode(const uint64_t dw[2], struct smmuv3_cmd *cmd);
 
@@ -716,9 +735,11 @@ int smmuv3_range_tlbi_split(uint64_t iova, uint64_t size, unsigned pg_shift,
 /*
  * The [start, end) a decoded TLBI VA-type command covers (start is Addr
  * aligned down to the TG page). TG = 0: the 4K page holding Addr (entries of
- * any size that contain it are hit). Returns 0, -SMMUKIT_EINVAL if cmd is
- * not a VA/IPA TLBI, -SMMUKIT_EOVERFLOW if the range reaches 2^64 (*end is
- * then UINT64_MAX: treat it as the end of the address space).
+ * any size that contain it are hit). Returns 0; -SMMUKIT_EINVAL if cmd is
+ * not a VA/IPA TLBI; -SMMUKIT_EOVERFLOW if the range reaches 2^64 (*end is
+ * then UINT64_MAX: treat it as the end of the address space);
+ * -SMMUKIT_ERANGE (start/end still set) if Addr is not aligned to the block
+ * size of the TTL level, where IHI 0070 makes the range UNPREDICTABLE.
  */
 int smmuv3_range_tlbi_span(const struct smmuv3_cmd *cmd, uint64_t *start,
 			   uint64_t *end);

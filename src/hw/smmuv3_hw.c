@@ -158,9 +158,9 @@ static unsigned tlbi_fields(unsigned op)
 	case SMMUV3_OP_TLBI_EL2_ASID:
 		return TLBI_HAS_ASID;
 	case SMMUV3_OP_TLBI_EL2_VA:
-	case SMMUV3_OP_TLBI_EL3_VA:	/* REFERENCE: "as EL2_VA"; unverified */
 		return TLBI_HAS_ASID | TLBI_HAS_RANGE;
 	case SMMUV3_OP_TLBI_EL2_VAA:
+	case SMMUV3_OP_TLBI_EL3_VA:	/* (Addr, Leaf): no ASID */
 		return TLBI_HAS_RANGE;
 	case SMMUV3_OP_TLBI_S2_IPA:
 		return TLBI_HAS_VMID | TLBI_HAS_RANGE | TLBI_IS_IPA;
@@ -170,15 +170,32 @@ static unsigned tlbi_fields(unsigned op)
 }
 
 /*
- * The range fields' reserved combinations: TG = 0 (single address) takes no
- * NUM/SCALE/TTL; TG != 0 must not be NUM = SCALE = TTL = 0.
+ * The range fields' ILLEGAL combinations (IHI 0070 4.4.1.1): TG != 0 with
+ * NUM = SCALE = TTL = 0; TG = 16K with TTL = 1 (no level-1 leaves without
+ * IDR5.DS, which smmukit does not implement). With TG = 0, NUM, SCALE and
+ * TTL are RES0, and a non-zero value is treated as malformed.
  */
 static bool tlbi_range_ok(uint64_t tg, uint64_t ttl, uint64_t num,
 			  uint64_t scale)
 {
 	if (tg == CMD1_TG_NONE)
 		return ttl == 0 && num == 0 && scale == 0;
+	if (tg == CMD1_TG_16K && ttl == 1)
+		return false;
 	return !(ttl == 0 && num == 0 && scale == 0);
+}
+
+/*
+ * log2 of the alignment a range address needs: the block size of the TTL
+ * level (the TG page for TTL 0 or 3). Each level resolves (g - 3) bits.
+ */
+static unsigned tlbi_align_shift(unsigned tg, unsigned ttl)
+{
+	unsigned g = 2 * tg + 10;
+
+	if (ttl == 0 || ttl == 3)
+		return g;
+	return g + (3 - ttl) * (g - 3);
 }
 
 static void encode_tlbi(struct enc *e, const struct smmuv3_cmd *cmd)
@@ -210,10 +227,12 @@ static void encode_tlbi(struct enc *e, const struct smmuv3_cmd *cmd)
 	if (!tlbi_range_ok(cmd->tlbi.tg, cmd->tlbi.ttl, cmd->tlbi.num,
 			   cmd->tlbi.scale))
 		e->bad = true;
-	/* A range starts on a page of its own granule. */
+	/* A range starts on a block of its TTL level (else UNPREDICTABLE). */
 	if (cmd->tlbi.tg != CMD1_TG_NONE && cmd->tlbi.tg <= 3 &&
+	    cmd->tlbi.ttl <= 3 &&
 	    !smmukit_is_aligned(cmd->tlbi.addr,
-				UINT64_C(1) << (2 * cmd->tlbi.tg + 10)))
+				UINT64_C(1) << tlbi_align_shift(cmd->tlbi.tg,
+								cmd->tlbi.ttl)))
 		e->bad = true;
 }
 
@@ -284,6 +303,8 @@ int smmuv3_cmd_encode(const struct smmuv3_cmd *cmd, uint64_t dw[2])
 		put(&e, 0, CMD0_SID, cmd->atc.sid);
 		put(&e, 1, CMD1_ATC_SIZE, cmd->atc.size);
 		put_addr(&e, 1, CMD1_ADDR, cmd->atc.addr);
+		if (cmd->atc.size > SMMUV3_ATC_SIZE_ALL)
+			e.bad = true;
 		break;
 
 	case SMMUV3_OP_PRI_RESP:
@@ -297,14 +318,14 @@ int smmuv3_cmd_encode(const struct smmuv3_cmd *cmd, uint64_t dw[2])
 		break;
 
 	case SMMUV3_OP_RESUME:
+		put_flag(&e, 0, CMD0_SSEC, cmd->resume.ssec);
 		put(&e, 0, CMD0_SID, cmd->resume.sid);
 		put(&e, 0, CMD0_RESUME_RESP, cmd->resume.resp);
 		put(&e, 1, CMD1_RESUME_STAG, cmd->resume.stag);
-		if (cmd->resume.resp > CMD_RESUME_RESP_ABORT)
-			e.bad = true;
 		break;
 
 	case SMMUV3_OP_STALL_TERM:
+		put_flag(&e, 0, CMD0_SSEC, cmd->stall_term.ssec);
 		put(&e, 0, CMD0_SID, cmd->stall_term.sid);
 		break;
 
@@ -409,11 +430,11 @@ static bool cmd_layout(unsigned op, uint64_t *dw0_ok, uint64_t *dw1_ok)
 		*dw1_ok = CMD1_PRI_GRPID | CMD1_PRI_RESP;
 		return true;
 	case SMMUV3_OP_RESUME:
-		*dw0_ok |= CMD0_RESUME_RESP | CMD0_SID;
+		*dw0_ok |= CMD0_SSEC | CMD0_RESUME_RESP | CMD0_SID;
 		*dw1_ok = CMD1_RESUME_STAG;
 		return true;
 	case SMMUV3_OP_STALL_TERM:
-		*dw0_ok |= CMD0_SID;
+		*dw0_ok |= CMD0_SSEC | CMD0_SID;
 		return true;
 	case SMMUV3_OP_CMD_SYNC:
 		*dw0_ok |= CMD0_CS | CMD0_MSH | CMD0_MSIATTR | CMD0_MSIDATA;
@@ -517,6 +538,9 @@ int smmuv3_cmd_decode(const uint64_t dw[2], struct smmuv3_cmd *cmd)
 		cmd->atc.sid = get32(CMD0_SID, d0);
 		cmd->atc.size = get32(CMD1_ATC_SIZE, d1);
 		cmd->atc.addr = d1 & CMD1_ADDR;
+		/* Size > 52 may be ILL (IHI 0070 4.5.1): be strict. */
+		if (cmd->atc.size > SMMUV3_ATC_SIZE_ALL)
+			ill = true;
 		break;
 
 	case SMMUV3_OP_PRI_RESP:
@@ -530,14 +554,14 @@ int smmuv3_cmd_decode(const uint64_t dw[2], struct smmuv3_cmd *cmd)
 		break;
 
 	case SMMUV3_OP_RESUME:
+		cmd->resume.ssec = d0 & CMD0_SSEC;
 		cmd->resume.sid = get32(CMD0_SID, d0);
 		cmd->resume.resp = get32(CMD0_RESUME_RESP, d0);
 		cmd->resume.stag = get32(CMD1_RESUME_STAG, d1);
-		if (cmd->resume.resp > CMD_RESUME_RESP_ABORT)
-			ill = true;
 		break;
 
 	case SMMUV3_OP_STALL_TERM:
+		cmd->stall_term.ssec = d0 & CMD0_SSEC;
 		cmd->stall_term.sid = get32(CMD0_SID, d0);
 		break;
 
@@ -567,12 +591,18 @@ int smmuv3_cmd_decode(const uint64_t dw[2], struct smmuv3_cmd *cmd)
 static unsigned leaf_ttl(unsigned pg_shift, unsigned leaf_shift)
 {
 	unsigned bits = pg_shift - 3;
-	unsigned steps;
+	unsigned steps, ttl;
 
 	if (leaf_shift < pg_shift || (leaf_shift - pg_shift) % bits)
 		return 0;
 	steps = (leaf_shift - pg_shift) / bits;
-	return steps <= 2 ? 3 - steps : 0;
+	if (steps > 2)
+		return 0;
+	ttl = 3 - steps;
+	/* 16K has no level-1 leaf without IDR5.DS (IHI 0070 4.4.1.1). */
+	if (pg_shift == 14 && ttl == 1)
+		return 0;
+	return ttl;
 }
 
 /*
@@ -601,6 +631,11 @@ int smmuv3_range_tlbi_split(uint64_t iova, uint64_t size, unsigned pg_shift,
 	if (leaf && leaf_shift) {
 		ttl = leaf_ttl(pg_shift, leaf_shift);
 		if (!ttl)
+			return -SMMUKIT_EINVAL;
+		/* Every command must start on a block of the TTL level; then
+		 * each one covers whole blocks and the next starts on one too. */
+		if (!smmukit_is_aligned(iova, UINT64_C(1) << leaf_shift) ||
+		    !smmukit_is_aligned(size, UINT64_C(1) << leaf_shift))
 			return -SMMUKIT_EINVAL;
 	}
 
@@ -631,8 +666,9 @@ int smmuv3_range_tlbi_span(const struct smmuv3_cmd *cmd, uint64_t *start,
 {
 	unsigned f = tlbi_fields(cmd->opcode);
 	uint64_t pg, len, base;
+	int ret = 0;
 
-	if (!(f & TLBI_HAS_RANGE) || cmd->tlbi.tg > 3)
+	if (!(f & TLBI_HAS_RANGE) || cmd->tlbi.tg > 3 || cmd->tlbi.ttl > 3)
 		return -SMMUKIT_EINVAL;
 	if (cmd->tlbi.tg == CMD1_TG_NONE) {
 		base = cmd->tlbi.addr & ~UINT64_C(0xfff);
@@ -645,6 +681,10 @@ int smmuv3_range_tlbi_span(const struct smmuv3_cmd *cmd, uint64_t *start,
 		/* At most 32 << (31 + 16) = 2^52 bytes: no overflow here. */
 		len = ((uint64_t)cmd->tlbi.num + 1) << cmd->tlbi.scale;
 		len *= pg;
+		if (!smmukit_is_aligned(cmd->tlbi.addr,
+					UINT64_C(1) << tlbi_align_shift(
+						cmd->tlbi.tg, cmd->tlbi.ttl)))
+			ret = -SMMUKIT_ERANGE;
 	}
 	*start = base;
 	if (len > UINT64_MAX - base) {
@@ -652,7 +692,7 @@ int smmuv3_range_tlbi_span(const struct smmuv3_cmd *cmd, uint64_t *start,
 		return -SMMUKIT_EOVERFLOW;
 	}
 	*end = base + len;
-	return 0;
+	return ret;
 }
 
 /* ------------------------------------------------------------------------

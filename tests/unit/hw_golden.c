@@ -325,6 +325,16 @@ static void test_ste(void **state)
 	assert_int_equal(dw1, 0xD6);
 
 	/* DW1 from bit 13 up (where one emulator had every position wrong). */
+	assert_int_equal(STE1_S2HWU59 | STE1_S2HWU60 | STE1_S2HWU61 |
+				 STE1_S2HWU62,
+			 0xF00);
+	assert_int_equal(STE1_DRE, 0x1000);
+	assert_int_equal(FP(STE1_CONT, 0xF), 0x1E000);
+	assert_int_equal(STE1_DCP, 0x20000);
+	assert_int_equal(STE1_PPAR, 0x40000);
+	assert_int_equal(FP(STE1_SW_RESERVED, 0xF), 0xF00000);
+	assert_int_equal(STE1_S1PIE, 0x1000000);
+	assert_int_equal(STE1_S1MPAM, 0x4000000);
 	assert_int_equal(STE1_MEV, 0x80000);
 	assert_int_equal(STE1_S2FWB, 0x2000000);
 	assert_int_equal(STE1_S1STALLD, 0x8000000);
@@ -529,6 +539,12 @@ static const struct golden_cmd golden_cmds[] = {
 	    .resume = { .sid = 0x10, .resp = CMD_RESUME_RESP_RETRY,
 			.stag = 0x55 } },
 	  0x0000001000001044ull, 0x55 },
+	{ "RESUME abort",
+	  { .opcode = SMMUV3_OP_RESUME,
+	    .resume = { .sid = 0x10, .resp = CMD_RESUME_RESP_ABORT,
+			.stag = 0xFFFF } },
+	  0x0000001000002044ull, 0xFFFF },
+
 	{ "STALL_TERM sid 9",
 	  { .opcode = SMMUV3_OP_STALL_TERM, .stall_term = { .sid = 9 } },
 	  0x0000000900000045ull, 0 },
@@ -646,7 +662,47 @@ static void test_cmd_errors(void **state)
 				 .tlbi = { .addr = 0x1000, .num = 1 } };
 	assert_int_equal(smmuv3_cmd_encode(&c, dw), -SMMUKIT_EINVAL);
 	c = (struct smmuv3_cmd){ .opcode = SMMUV3_OP_RESUME,
-				 .resume = { .resp = 3 } };
+				 .resume = { .resp = 4 } };
+	assert_int_equal(smmuv3_cmd_encode(&c, dw), -SMMUKIT_EINVAL);
+	c = (struct smmuv3_cmd){ .opcode = SMMUV3_OP_PRI_RESP,
+				 .pri = { .resp = 3 } };
+	assert_int_equal(smmuv3_cmd_encode(&c, dw), -SMMUKIT_EINVAL);
+	/* 16K with TTL = 1 (no level-1 leaves without IDR5.DS). */
+	c = (struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_NH_VA,
+				 .tlbi = { .addr = 0, .tg = 2, .ttl = 1 } };
+	assert_int_equal(smmuv3_cmd_encode(&c, dw), -SMMUKIT_EINVAL);
+	/* A TTL=2 (2 MiB) range that does not start on a 2 MiB block. */
+	c = (struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_NH_VA,
+				 .tlbi = { .addr = 0x201000, .tg = 1, .ttl = 2,
+					   .leaf = 1 } };
+	assert_int_equal(smmuv3_cmd_encode(&c, dw), -SMMUKIT_EINVAL);
+	c.tlbi.addr = 0x200000;
+	assert_int_equal(smmuv3_cmd_encode(&c, dw), 0);
+	assert_int_equal(dw[0], 0x12);
+	assert_int_equal(dw[1], 0x200601);
+	/* ATC_INV Size above 52. */
+	c = (struct smmuv3_cmd){ .opcode = SMMUV3_OP_ATC_INV,
+				 .atc = { .size = 53 } };
+	assert_int_equal(smmuv3_cmd_encode(&c, dw), -SMMUKIT_EINVAL);
+	/* EL3_VA encodes (for a Secure queue) but this decoder refuses it,
+	 * with its fields still reported. */
+	c = (struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_EL3_VA,
+				 .tlbi = { .addr = 0x7000, .leaf = 1 } };
+	assert_int_equal(smmuv3_cmd_encode(&c, dw), 0);
+	assert_int_equal(dw[0], 0x1A);
+	assert_int_equal(dw[1], 0x7001);
+	{
+		struct smmuv3_cmd dec;
+
+		assert_int_equal(smmuv3_cmd_decode(dw, &dec),
+				 SMMUV3_CERROR_ILL);
+		assert_int_equal(dec.opcode, SMMUV3_OP_TLBI_EL3_VA);
+		assert_int_equal(dec.tlbi.addr, 0x7000);
+		assert_true(dec.tlbi.leaf);
+	}
+	/* EL3_VA has no ASID. */
+	c = (struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_EL3_VA,
+				 .tlbi = { .asid = 1 } };
 	assert_int_equal(smmuv3_cmd_encode(&c, dw), -SMMUKIT_EINVAL);
 }
 
@@ -720,12 +776,31 @@ static void test_cmd_decode_illegal(void **state)
 	assert_int_equal(decode_words(0x0001000000001012ull, 0x10000001),
 			 SMMUV3_CERROR_ILL);
 
-	/* PRI_RESP and RESUME response 3 are reserved. */
+	/* PRI_RESP response 3 is ILLEGAL; RESUME 3 is retry (Ab ignored). */
 	assert_int_equal(decode_words(0x41, 0x3000), SMMUV3_CERROR_ILL);
-	assert_int_equal(decode_words(0x3044, 0), SMMUV3_CERROR_ILL);
+	assert_int_equal(decode_words(0x0000001000003044ull, 0x55),
+			 SMMUV3_CERROR_NONE);
+	/* SSec on RESUME and STALL_TERM. */
+	assert_int_equal(decode_words(0x0000001000001444ull, 0x55),
+			 SMMUV3_CERROR_ILL);
+	assert_int_equal(decode_words(0x0000000900000445ull, 0),
+			 SMMUV3_CERROR_ILL);
 	/* EL3 maintenance. */
 	assert_int_equal(decode_words(0x18, 0), SMMUV3_CERROR_ILL);
 	assert_int_equal(decode_words(0x1A, 0x1000), SMMUV3_CERROR_ILL);
+	/* 16K with TTL = 1. */
+	assert_int_equal(decode_words(0x12, 0x0900), SMMUV3_CERROR_ILL);
+	assert_int_equal(decode_words(0x12, 0x0A00), SMMUV3_CERROR_NONE);
+	/* TTL128 (DW1 bit 7) is not supported: reserved. */
+	assert_int_equal(decode_words(0x12, 0x0780), SMMUV3_CERROR_ILL);
+	/* ATC_INV Size 53. */
+	assert_int_equal(decode_words(0x0000001000000040ull, 0x35),
+			 SMMUV3_CERROR_ILL);
+	assert_int_equal(decode_words(0x0000001000000040ull, 0x34),
+			 SMMUV3_CERROR_NONE);
+	/* Physical address bits [55:52] are RES0 up to SMMUv3.3. */
+	assert_int_equal(decode_words(0x46, 0x0010000000000000ull),
+			 SMMUV3_CERROR_ILL);
 }
 
 static void test_cmd_names(void **state)
@@ -1038,6 +1113,17 @@ static void test_range_split_errors(void **state)
 	assert_int_equal(smmuv3_range_tlbi_split(0, 1ull << 39, 12, 39, true,
 						 out, 1),
 			 -SMMUKIT_EINVAL);
+	/* 64 GiB leaves of a 16K granule would be level 1: no TTL for it. */
+	assert_int_equal(smmuv3_range_tlbi_split(0, 1ull << 36, 14, 36, true,
+						 out, 1),
+			 -SMMUKIT_EINVAL);
+	/* 2 MiB leaves must start and end on 2 MiB blocks. */
+	assert_int_equal(smmuv3_range_tlbi_split(0x201000, 0x200000, 12, 21,
+						 true, out, 1),
+			 -SMMUKIT_EINVAL);
+	assert_int_equal(smmuv3_range_tlbi_split(0x200000, 0x201000, 12, 21,
+						 true, out, 1),
+			 -SMMUKIT_EINVAL);
 	/* Wrapping past 2^64. */
 	assert_int_equal(smmuv3_range_tlbi_split(0xFFFFFFFFFFFFF000ull, 0x2000,
 						 12, 12, true, out, 1),
@@ -1106,6 +1192,14 @@ static void test_range_span(void **state)
 	assert_int_equal(smmuv3_range_tlbi_span(&c, &start, &end),
 			 -SMMUKIT_EOVERFLOW);
 	assert_int_equal(end, UINT64_MAX);
+
+	/* Addr off the TTL level's block: UNPREDICTABLE, reported. */
+	c = (struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_NH_VA,
+				 .tlbi = { .addr = 0x201000, .tg = 1, .ttl = 2 } };
+	assert_int_equal(smmuv3_range_tlbi_span(&c, &start, &end),
+			 -SMMUKIT_ERANGE);
+	assert_int_equal(start, 0x201000);
+	assert_int_equal(end, 0x202000);
 
 	/* Not a VA-type TLBI. */
 	c = (struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_NH_ASID };
