@@ -82,9 +82,19 @@
 #define SMMUV3_IDR2 0x008
 #define SMMUV3_IDR3 0x00C
 #define IDR3_HAD SMMUKIT_BIT(2)
+#define IDR3_PBHA SMMUKIT_BIT(3)
+#define IDR3_XNX SMMUKIT_BIT(4)
+#define IDR3_PPS SMMUKIT_BIT(5)
+#define IDR3_MPAM SMMUKIT_BIT(7)
 #define IDR3_FWB SMMUKIT_BIT(8)
-#define IDR3_RIL SMMUKIT_BIT(10)
+#define IDR3_STT SMMUKIT_BIT(9)
+#define IDR3_RIL SMMUKIT_BIT(10)	/* range TLBI and the TTL hint */
 #define IDR3_BBML SMMUKIT_GENMASK(12, 11)
+#define IDR3_E0PD SMMUKIT_BIT(13)
+#define IDR3_PTWNNC SMMUKIT_BIT(14)
+#define IDR3_DPT SMMUKIT_BIT(15)
+#define IDR3_PASIDTT SMMUKIT_BIT(16)
+#define IDR3_EPAN SMMUKIT_BIT(17)
 #define SMMUV3_IDR4 0x010
 
 #define SMMUV3_IDR5 0x014
@@ -780,11 +790,19 @@ enum smmuv3_event_id {
 #define EVT1_RNW SMMUKIT_BIT(35)	/* 1: read */
 #define EVT1_NSIPA SMMUKIT_BIT(38)
 #define EVT1_S2 SMMUKIT_BIT(39)
+/*
+ * CLASS: what was being translated when the fault arose. A stage-1 fault
+ * (S2 = 0) of F_TRANSLATION/F_ADDR_SIZE/F_ACCESS/F_PERMISSION is always
+ * CLASS = IN with the IPA field UNKNOWN; a stage-2 fault (S2 = 1) says CD
+ * (fetching a CD), TT (fetching a stage-1 descriptor) or IN, with the IPA
+ * of that access in DW3. F_WALK_EABT of a stage-1 walk is S2 = 0, TT.
+ */
 #define EVT1_CLASS SMMUKIT_GENMASK(41, 40)
 #define EVT1_CLASS_CD 0
 #define EVT1_CLASS_TT 1
 #define EVT1_CLASS_IN 2
-#define EVT1_TT_READ SMMUKIT_BIT(44)
+#define EVT1_TT_READ SMMUKIT_BIT(44)	/* TTRnW: F_PERMISSION, CLASS = TT */
+#define EVT1_UUT_REASON SMMUKIT_GENMASK(31, 16)	/* F_UUT only */
 #define EVT2_INPUTADDR SMMUKIT_GENMASK(63, 0)
 #define EVT3_FETCH_ADDR SMMUKIT_GENMASK(51, 3)	/* *_FETCH, F_WALK_EABT */
 #define EVT3_IPA SMMUKIT_GENMASK(51, 12)	/* other faults, stage 2 */

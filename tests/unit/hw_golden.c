@@ -105,6 +105,12 @@ static void test_idr_qemu72(void **state)
 	assert_true(idr3 & IDR3_RIL);
 	assert_int_equal(FG(IDR3_BBML, idr3), 2);
 	assert_false(idr3 & IDR3_FWB);
+	assert_int_equal(idr3 & ~(IDR3_HAD | IDR3_RIL | IDR3_BBML), 0);
+	assert_int_equal(IDR3_PBHA | IDR3_XNX | IDR3_PPS | IDR3_MPAM |
+				 IDR3_FWB | IDR3_STT | IDR3_E0PD |
+				 IDR3_PTWNNC | IDR3_DPT | IDR3_PASIDTT |
+				 IDR3_EPAN,
+			 0x3E3B8);
 
 	assert_int_equal(FG(IDR5_OAS, idr5), IDR5_OAS_44);
 	assert_int_equal(smmuv3_oas_bits((unsigned)FG(IDR5_OAS, idr5)), 44);
@@ -874,10 +880,16 @@ struct golden_evt {
 };
 
 static const struct golden_evt golden_evts[] = {
-	{ "F_TRANSLATION read, walk",
+	{ "F_TRANSLATION stage 1, read",
 	  { .id = SMMUV3_EVT_F_TRANSLATION, .sid = 0x10, .rnw = 1,
-	    .class_ = EVT1_CLASS_TT, .input_addr = 0x10000000 },
-	  { 0x0000001000000010ull, 0x0000010800000000ull, 0x10000000, 0 } },
+	    .class_ = EVT1_CLASS_IN, .input_addr = 0x10000000 },
+	  { 0x0000001000000010ull, 0x0000020800000000ull, 0x10000000, 0 } },
+	{ "F_TRANSLATION stage 2 on a stage-1 walk",
+	  { .id = SMMUV3_EVT_F_TRANSLATION, .sid = 0x10, .s2 = 1,
+	    .class_ = EVT1_CLASS_TT, .input_addr = 0x10000000,
+	    .ipa = 0x40003000 },
+	  { 0x0000001000000010ull, 0x0000018000000000ull, 0x10000000,
+	    0x40003000 } },
 	{ "F_TRANSLATION with substream",
 	  { .id = SMMUV3_EVT_F_TRANSLATION, .sid = 0x10, .ssv = 1, .ssid = 5,
 	    .class_ = EVT1_CLASS_IN, .input_addr = 0xFFFFFFFFFFFFF123ull },
