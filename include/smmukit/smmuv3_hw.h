@@ -277,7 +277,7 @@
 #define SMMUV3_PRIQ_ENT_SIZE 16u
 #define SMMUV3_PRIQ_ENT_DWORDS 2u
 #define SMMUV3_Q_OVF SMMUKIT_BIT(31)
-#define SMMUV3_Q_MAX_LOG2SIZE 19u	/* = Q_BASE_LOG2SIZE max that smmukit uses */
+#define SMMUV3_Q_MAX_LOG2SIZE 19u	/* largest IDR1.CMDQS/EVENTQS/PRIQS */
 
 static inline uint32_t smmuv3_q_idx(uint32_t v, unsigned log2size)
 {
