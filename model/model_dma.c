@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The DMA-master side: a device reads or writes through the SMMU by stream
+ * ID. Fast path: configuration cache hit, IOTLB hit, copy. Slow path
+ * (out of line): walk (with the walk cache), fill, events.
+ *
+ * Checking mode compares every translation that came from a cache (IOTLB or
+ * walk cache) with a fresh walk of the current tables and configuration,
+ * and counts a successful cached translation that the tables no longer give
+ * as stale_unmapped (the fresh walk faults) or stale_reused (it gives
+ * another physical address).
+ */
+#include <string.h>
+
+#include "model_internal.h"
+
+struct xlate_out {
+	unsigned event;		/* 0, event ID, SMMUKIT_MODEL_ABORT */
+	bool recorded;
+	uint64_t pa;
+	uint64_t page_end;	/* first input address past this translation */
+	uint64_t cost_ns;
+	bool hit, stale;
+};
+
+static void raise_event(struct smmukit_model *m, uint32_t sid, uint32_t ssid,
+			uint64_t iova, bool is_write, const struct xres *r,
+			uint64_t now)
+{
+	struct smmuv3_event e = { 0 };
+
+	e.id = (uint8_t)r->event;
+	e.sid = sid;
+	if (ssid != SMMUKIT_MODEL_NO_SSID) {
+		e.ssv = true;
+		e.ssid = ssid;
+	}
+	e.rnw = !is_write;
+	e.s2 = r->s2;
+	e.class_ = r->class_;
+	e.input_addr = iova;
+	if (smmuv3_event_has_fetch_addr(r->event))
+		e.fetch_addr = r->fetch_addr & EVT3_FETCH_ADDR;
+	else if (r->s2)
+		e.ipa = r->ipa & EVT3_IPA;
+	model_evtq_record(m, &e, now);
+}
+
+/* Compare a cached translation with a fresh walk of the current tables. */
+static bool check_stale(struct smmukit_model *m, uint32_t sid, uint32_t ssid,
+			uint64_t iova, bool is_write, uint64_t cached_pa,
+			uint64_t now)
+{
+	struct xcfg fxc;
+	struct xres fr = { 0 };
+	unsigned ev;
+	struct smmukit_model_stale_rec *rec;
+	struct smmukit_model_trace_rec t = { 0 };
+
+	m->stats.checks++;
+	m->in_check = true;
+	ev = model_get_config(m, sid, ssid, true, &fxc, &fr);
+	if (!ev)
+		model_translate_walk(m, &fxc, iova, is_write, false, &fr, now);
+	m->in_check = false;
+	ev = ev ? ev : fr.event;
+	if (!ev && fr.pa == cached_pa)
+		return false;
+	if (ev)
+		m->stats.stale_unmapped++;
+	else
+		m->stats.stale_reused++;
+	rec = ring_push(&m->stalelog);
+	if (rec) {
+		rec->time_ns = now;
+		rec->sid = sid;
+		rec->ssid = ssid;
+		rec->iova = iova;
+		rec->old_pa = cached_pa;
+		rec->new_pa = ev ? 0 : fr.pa;
+		rec->new_event = ev;
+		rec->reused = !ev;
+		rec->is_write = is_write;
+	}
+	t.kind = SMMUKIT_MODEL_TRACE_STALE;
+	t.time_ns = now;
+	t.sid = sid;
+	t.ssid = ssid;
+	t.addr = iova;
+	t.pa = cached_pa;
+	t.new_pa = ev ? 0 : fr.pa;
+	t.new_event = ev;
+	t.rnw = !is_write;
+	t.code = ev ? 0 : 1;
+	model_trace(m, &t);
+	return true;
+}
+
+static void xlate_slow(struct smmukit_model *m, const struct xcfg *xc,
+		       uint64_t iova, bool is_write, struct xres *r,
+		       struct xlate_out *o, uint64_t now)
+{
+	const struct smmukit_model_profile *p = &m->prof;
+
+	m->stats.iotlb_misses++;
+	model_translate_walk(m, xc, iova, is_write, true, r, now);
+	o->cost_ns += p->iotlb_miss_ns + (uint64_t)r->reads * p->walk_level_ns;
+	m->stats.walk_reads += r->reads;
+	if (r->event) {
+		m->stats.walk_faults++;
+		return;
+	}
+	model_tlb_insert(m, xc, iova, r, now);
+}
+
+static void xlate(struct smmukit_model *m, uint32_t sid, uint32_t ssid,
+		  uint64_t iova, bool is_write, struct xlate_out *o,
+		  uint64_t now)
+{
+	struct xcfg xc;
+	struct xres r = { 0 };
+	struct tlb_entry *e;
+	unsigned ev;
+
+	memset(o, 0, sizeof(*o));
+	m->stats.translations++;
+	if (!(m->cr0 & CR0_SMMUEN)) {
+		/* SMMU off: GBPA decides. */
+		if (m->gbpa & GBPA_ABORT) {
+			o->event = SMMUKIT_MODEL_ABORT;
+			return;
+		}
+		o->pa = iova;
+		o->page_end = (iova | 0xfff) + 1;
+		return;
+	}
+	ev = model_get_config(m, sid, ssid, false, &xc, &r);
+	o->cost_ns += (uint64_t)xc.cfg_cost_reads * m->prof.cfg_fetch_ns;
+	if (ev) {
+		o->event = ev;
+		if (ev == SMMUKIT_MODEL_ABORT)
+			return;
+		if (ev == SMMUV3_EVT_C_BAD_STREAMID &&
+		    !(m->cr2 & CR2_RECINVSID))
+			r.record = false;
+		if (r.record) {
+			raise_event(m, sid, ssid, iova, is_write, &r, now);
+			o->recorded = true;
+		}
+		return;
+	}
+	if (xc.bypass) {
+		o->pa = iova;
+		o->page_end = (iova | 0xfff) + 1;
+		return;
+	}
+	e = model_tlb_lookup(m, &xc, iova);
+	if (smmukit_likely(e != NULL)) {
+		m->stats.iotlb_hits++;
+		o->hit = true;
+		o->cost_ns += m->prof.iotlb_hit_ns;
+		if (is_write ? !e->w : !e->r) {
+			r.event = SMMUV3_EVT_F_PERMISSION;
+			r.record = xc.s1 ? xc.cd->r : xc.ste->s2r;
+			r.class_ = EVT1_CLASS_IN;
+		} else {
+			r.pa = e->pa + (iova - e->va);
+			r.size_log2 = e->size_log2;
+		}
+	} else {
+		xlate_slow(m, &xc, iova, is_write, &r, o, now);
+	}
+	if (r.event) {
+		o->event = r.event;
+		if (r.record) {
+			raise_event(m, sid, ssid, iova, is_write, &r, now);
+			o->recorded = true;
+		}
+		return;
+	}
+	o->pa = r.pa;
+	o->page_end = r.size_log2 >= 64 ? UINT64_MAX :
+		      (iova | ((UINT64_C(1) << r.size_log2) - 1)) + 1;
+	if (m->cfg.checking && (o->hit || r.used_walkcache))
+		o->stale = check_stale(m, sid, ssid, iova, is_write, o->pa, now);
+}
+
+static int dma_locked(struct smmukit_model *m, uint32_t sid, uint32_t ssid,
+		      uint64_t iova, uint64_t len, bool is_write, void *buf,
+		      struct smmukit_model_dma_result *res, uint64_t now)
+{
+	uint64_t done = 0;
+
+	memset(res, 0, sizeof(*res));
+	do {
+		struct xlate_out o;
+		uint64_t chunk;
+
+		xlate(m, sid, ssid, iova + done, is_write, &o, now);
+		res->cost_ns += o.cost_ns;
+		res->stale |= o.stale;
+		if (done == 0) {
+			res->iotlb_hit = o.hit;
+			res->pa = o.pa;
+		}
+		if (o.event) {
+			res->event = o.event;
+			res->recorded = o.recorded;
+			res->pa = o.pa;
+			break;
+		}
+		if (!buf)
+			break;
+		chunk = o.page_end - (iova + done);
+		if (o.page_end == 0 || chunk > len - done)
+			chunk = len - done;
+		if (!model_copy(m, o.pa, (unsigned char *)buf + done, chunk,
+				is_write)) {
+			/* Translated outside RAM: the bus aborts it. */
+			res->event = SMMUKIT_MODEL_ABORT;
+			break;
+		}
+		done += chunk;
+	} while (done < len);
+	res->bytes = done;
+	return (int)res->event;
+}
+
+int smmukit_model_dma(struct smmukit_model *m, uint32_t sid, uint32_t ssid,
+		      uint64_t iova, uint64_t len, bool is_write, void *buf,
+		      struct smmukit_model_dma_result *res)
+{
+	struct smmukit_model_dma_result local;
+	uint64_t now;
+	int ret;
+
+	if (!m || !buf || !len || iova + len - 1 < iova)
+		return -SMMUKIT_EINVAL;
+	if (!res)
+		res = &local;
+	now = smmukit_plat_clock_ns(m->plat);
+	pthread_mutex_lock(&m->lock);
+	model_run_locked(m, now);
+	ret = dma_locked(m, sid, ssid, iova, len, is_write, buf, res, now);
+	pthread_mutex_unlock(&m->lock);
+	return ret;
+}
+
+int smmukit_model_translate(struct smmukit_model *m, uint32_t sid,
+			    uint32_t ssid, uint64_t iova, bool is_write,
+			    struct smmukit_model_dma_result *res)
+{
+	struct smmukit_model_dma_result local;
+	uint64_t now;
+	int ret;
+
+	if (!m)
+		return -SMMUKIT_EINVAL;
+	if (!res)
+		res = &local;
+	now = smmukit_plat_clock_ns(m->plat);
+	pthread_mutex_lock(&m->lock);
+	model_run_locked(m, now);
+	ret = dma_locked(m, sid, ssid, iova, 1, is_write, NULL, res, now);
+	pthread_mutex_unlock(&m->lock);
+	return ret;
+}

@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Register file of the model: ID registers built from features, CR0/CR0ACK,
+ * GBPA's UPDATE protocol, writes refused in the wrong state, access widths,
+ * 32-bit halves of 64-bit registers, bring-up, GBPA bypass/abort, DMA.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "model_testlib.h"
+
+static void test_idr_defaults(void **state)
+{
+	struct mt t;
+	uint32_t idr0, idr1, idr3, idr5;
+
+	(void)state;
+	assert_int_equal(mt_setup(&t, NULL, NULL), 0);
+	idr0 = mt_rd32(&t, SMMUV3_IDR0);
+	idr1 = mt_rd32(&t, SMMUV3_IDR1);
+	idr3 = mt_rd32(&t, SMMUV3_IDR3);
+	idr5 = mt_rd32(&t, SMMUV3_IDR5);
+	assert_true(idr0 & IDR0_S1P);
+	assert_true(idr0 & IDR0_S2P);
+	assert_int_equal(smmukit_field_get(IDR0_TTF, idr0), IDR0_TTF_AARCH64);
+	assert_true(idr0 & IDR0_COHACC);
+	assert_false(idr0 & IDR0_MSI);
+	assert_false(idr0 & IDR0_SEV);
+	assert_false(idr0 & IDR0_HYP);
+	assert_true(idr0 & IDR0_ASID16);
+	assert_true(idr0 & IDR0_VMID16);
+	assert_int_equal(smmukit_field_get(IDR0_TTENDIAN, idr0),
+			 IDR0_TTENDIAN_LE);
+	assert_int_equal(smmukit_field_get(IDR0_ST_LEVEL, idr0),
+			 IDR0_ST_LEVEL_2LVL);
+	assert_true(idr0 & IDR0_TERM_MODEL);
+	assert_int_equal(smmukit_field_get(IDR1_SIDSIZE, idr1), 16);
+	assert_int_equal(smmukit_field_get(IDR1_CMDQS, idr1), 10);
+	assert_int_equal(smmukit_field_get(IDR1_EVENTQS, idr1), 8);
+	assert_true(idr3 & IDR3_RIL);
+	assert_int_equal(smmukit_field_get(IDR5_OAS, idr5), IDR5_OAS_48);
+	assert_true(idr5 & IDR5_GRAN4K);
+	assert_true(idr5 & IDR5_GRAN16K);
+	assert_true(idr5 & IDR5_GRAN64K);
+	assert_int_equal(mt_rd32(&t, SMMUV3_AIDR) & AIDR_ARCH_MINOR, 2);
+	mt_teardown(&t);
+}
+
+static void test_idr_features(void **state)
+{
+	struct mt t;
+	uint32_t idr0, idr1, idr3, idr5;
+
+	(void)state;
+	assert_int_equal(mt_setup(&t, "stages=s1,strtab=linear,ril=0,msi,sev,"
+				      "coherent=0,hyp,asid16=0,vmid16=0,sidsize=8,"
+				      "ssidsize=5,cmdq_log2=5,evtq_log2=4,oas=44,"
+				      "gran=4k+64k", NULL), 0);
+	idr0 = mt_rd32(&t, SMMUV3_IDR0);
+	idr1 = mt_rd32(&t, SMMUV3_IDR1);
+	idr3 = mt_rd32(&t, SMMUV3_IDR3);
+	idr5 = mt_rd32(&t, SMMUV3_IDR5);
+	assert_true(idr0 & IDR0_S1P);
+	assert_false(idr0 & IDR0_S2P);
+	assert_false(idr0 & IDR0_COHACC);
+	assert_true(idr0 & IDR0_MSI);
+	assert_true(idr0 & IDR0_SEV);
+	assert_true(idr0 & IDR0_HYP);
+	assert_false(idr0 & IDR0_ASID16);
+	assert_false(idr0 & IDR0_VMID16);
+	assert_int_equal(smmukit_field_get(IDR0_ST_LEVEL, idr0),
+			 IDR0_ST_LEVEL_LINEAR);
+	assert_int_equal(smmukit_field_get(IDR1_SIDSIZE, idr1), 8);
+	assert_int_equal(smmukit_field_get(IDR1_SSIDSIZE, idr1), 5);
+	assert_int_equal(smmukit_field_get(IDR1_CMDQS, idr1), 5);
+	assert_int_equal(smmukit_field_get(IDR1_EVENTQS, idr1), 4);
+	assert_false(idr3 & IDR3_RIL);
+	assert_int_equal(smmukit_field_get(IDR5_OAS, idr5), IDR5_OAS_44);
+	assert_true(idr5 & IDR5_GRAN4K);
+	assert_false(idr5 & IDR5_GRAN16K);
+	assert_true(idr5 & IDR5_GRAN64K);
+	mt_teardown(&t);
+}
+
+static void test_feature_parse_errors(void **state)
+{
+	struct smmukit_model_config c;
+	char err[128];
+
+	(void)state;
+	smmukit_model_config_default(&c);
+	assert_int_equal(smmukit_model_config_parse(&c, "bogus=1", err,
+						    sizeof(err)),
+			 -SMMUKIT_EINVAL);
+	assert_non_null(strstr(err, "bogus"));
+	assert_int_equal(smmukit_model_config_parse(&c, "oas=47", err,
+						    sizeof(err)),
+			 -SMMUKIT_EINVAL);
+	assert_non_null(strstr(err, "oas"));
+	assert_int_equal(smmukit_model_config_parse(&c, "gran=8k", err,
+						    sizeof(err)),
+			 -SMMUKIT_EINVAL);
+	assert_int_equal(smmukit_model_config_parse(&c, "stages=s3", err,
+						    sizeof(err)),
+			 -SMMUKIT_EINVAL);
+	assert_int_equal(smmukit_model_config_parse(&c, "ril=maybe", err,
+						    sizeof(err)),
+			 -SMMUKIT_EINVAL);
+	assert_int_equal(smmukit_model_config_parse(&c, "cmdq_log2=20", err,
+						    sizeof(err)),
+			 -SMMUKIT_EINVAL);
+	assert_int_equal(smmukit_model_config_parse(&c, "ril=0,msi", NULL, 0),
+			 0);
+	assert_false(c.ril);
+	assert_true(c.msi);
+}
+
+static void test_profile_parse(void **state)
+{
+	struct smmukit_model_profile p;
+	char err[128];
+
+	(void)state;
+	smmukit_model_profile_zero(&p);
+	assert_int_equal(p.cmd_sync_ns, 0);
+	assert_int_equal(p.iotlb_entries, 256);
+	assert_int_equal(smmukit_model_profile_parse(&p,
+			 "# comment\n\ncmd_sync_ns = 1000\niotlb_entries=1K\n",
+			 err, sizeof(err)), 0);
+	assert_int_equal(p.cmd_sync_ns, 1000);
+	assert_int_equal(p.iotlb_entries, 1024);
+	assert_int_equal(smmukit_model_profile_parse(&p, "\n\nnope_ns=3\n", err,
+						     sizeof(err)),
+			 -SMMUKIT_EINVAL);
+	assert_non_null(strstr(err, "nope_ns"));
+	assert_non_null(strstr(err, "line 3"));
+	assert_int_equal(smmukit_model_profile_parse(&p, "cmd_sync_ns=x\n", err,
+						     sizeof(err)),
+			 -SMMUKIT_EINVAL);
+	assert_int_equal(smmukit_model_profile_parse(&p, "iotlb_entries=0\n",
+						     err, sizeof(err)),
+			 -SMMUKIT_EINVAL);
+	assert_int_equal(smmukit_model_profile_set(&p, "walk_level_ns", "7"), 0);
+	assert_int_equal(p.walk_level_ns, 7);
+	assert_int_equal(smmukit_model_profile_set(&p, "nokey", "7"),
+			 -SMMUKIT_ENOENT);
+	assert_true(smmukit_model_profile_nkeys() >= 10);
+	assert_string_equal(smmukit_model_profile_key(0, NULL), "cmd_cfgi_ns");
+	assert_null(smmukit_model_profile_key(1000, NULL));
+	assert_int_equal(smmukit_model_profile_load(&p, "zero", NULL, err,
+						    sizeof(err)), 0);
+	assert_int_equal(smmukit_model_profile_load(&p, "nonexistent", NULL,
+						    err, sizeof(err)),
+			 -SMMUKIT_ENOENT);
+}
+
+static void test_cr0_ack_and_refusals(void **state)
+{
+	struct mt t;
+	struct smmukit_model_stats s;
+	uint64_t q;
+
+	(void)state;
+	assert_int_equal(mt_setup(&t, NULL, NULL), 0);
+	assert_int_equal(mt_rd32(&t, SMMUV3_CR0ACK), 0);
+	q = mt_alloc(&t, 0);
+	mt_wr64(&t, SMMUV3_CMDQ_BASE, q | 4);
+	assert_int_equal(mt_rd64(&t, SMMUV3_CMDQ_BASE), q | 4);
+	/* 32-bit halves of a 64-bit register work. */
+	assert_int_equal(mt_rd32(&t, SMMUV3_CMDQ_BASE), (uint32_t)(q | 4));
+	assert_int_equal(mt_rd32(&t, SMMUV3_CMDQ_BASE + 4), (uint32_t)(q >> 32));
+	mt_wr32(&t, SMMUV3_CR0, (uint32_t)CR0_CMDQEN);
+	assert_int_equal(mt_rd32(&t, SMMUV3_CR0ACK), CR0_CMDQEN);
+
+	s = mt_stats(&t);
+	assert_int_equal(s.refused_writes, 0);
+	/* Base and CONS while the queue is enabled: refused. */
+	mt_wr64(&t, SMMUV3_CMDQ_BASE, 0);
+	assert_int_equal(mt_rd64(&t, SMMUV3_CMDQ_BASE), q | 4);
+	mt_wr32(&t, SMMUV3_CMDQ_CONS, 3);
+	assert_int_equal(mt_rd32(&t, SMMUV3_CMDQ_CONS), 0);
+	/* CR1/CR2 while something is enabled: refused. */
+	mt_wr32(&t, SMMUV3_CR1, 0xD75);
+	assert_int_equal(mt_rd32(&t, SMMUV3_CR1), 0);
+	/* Read-only registers, reserved CR0 bits, wrong widths, holes. */
+	mt_wr32(&t, SMMUV3_IDR0, 0);
+	mt_wr32(&t, SMMUV3_GERROR, 1);
+	mt_wr32(&t, SMMUV3_CR0, (uint32_t)(CR0_CMDQEN | CR0_PRIQEN));
+	assert_int_equal(mt_rd32(&t, SMMUV3_CR0), CR0_CMDQEN);
+	mt_wr64(&t, SMMUV3_CR0, 0);
+	mt_wr32(&t, 0x0F00, 1);
+	mt_wr32(&t, SMMUV3_MMIO_SIZE + 8, 1);
+	s = mt_stats(&t);
+	assert_int_equal(s.refused_writes, 9);
+	assert_int_equal(mt_rd32(&t, SMMUV3_GERROR), 0);
+
+	/* With the queue off, CONS is writable again (openvmm lesson). */
+	mt_wr32(&t, SMMUV3_CR0, 0);
+	assert_int_equal(mt_rd32(&t, SMMUV3_CR0ACK), 0);
+	mt_wr32(&t, SMMUV3_CMDQ_CONS, 3);
+	assert_int_equal(mt_rd32(&t, SMMUV3_CMDQ_CONS), 3);
+	mt_wr32(&t, SMMUV3_CR1, 0xD75);
+	assert_int_equal(mt_rd32(&t, SMMUV3_CR1), 0xD75);
+	mt_teardown(&t);
+}
+
+static void test_gbpa_protocol(void **state)
+{
+	struct mt t;
+	uint8_t buf[8] = { 0 };
+	uint64_t pa;
+	struct smmukit_model_dma_result r;
+
+	(void)state;
+	assert_int_equal(mt_setup(&t, NULL, NULL), 0);
+	pa = mt_alloc(&t, 0);
+	/* Reset state aborts incoming traffic. */
+	assert_true(mt_rd32(&t, SMMUV3_GBPA) & GBPA_ABORT);
+	assert_int_equal(smmukit_model_dma(t.m, 1, SMMUKIT_MODEL_NO_SSID, pa, 8,
+					   false, buf, &r),
+			 SMMUKIT_MODEL_ABORT);
+	assert_false(r.recorded);
+	/* Without UPDATE the write is refused. */
+	mt_wr32(&t, SMMUV3_GBPA, 0);
+	assert_true(mt_rd32(&t, SMMUV3_GBPA) & GBPA_ABORT);
+	assert_int_equal(mt_stats(&t).refused_writes, 1);
+	mt_wr32(&t, SMMUV3_GBPA, (uint32_t)GBPA_UPDATE);
+	assert_int_equal(mt_rd32(&t, SMMUV3_GBPA), 0);
+	/* Bypass: IOVA = PA. */
+	memcpy(mt_va(&t, pa), "bypass!", 8);
+	assert_int_equal(mt_dma_read(&t, 1, pa, buf, 8), 0);
+	assert_memory_equal(buf, "bypass!", 8);
+	/* Outside RAM the bus aborts, the host survives. */
+	assert_int_equal(mt_dma_read(&t, 1, 0x10, buf, 8), SMMUKIT_MODEL_ABORT);
+	mt_teardown(&t);
+}
+
+static void test_bringup_and_dma(void **state)
+{
+	struct mt t;
+	struct mt_pt pt;
+	uint64_t data;
+	char buf[32];
+
+	(void)state;
+	assert_int_equal(mt_setup(&t, NULL, NULL), 0);
+	assert_int_equal(mt_enable(&t, 8, false), 0);
+	assert_int_equal(mt_s1_stream(&t, 5, 1, &pt), 0);
+	data = mt_alloc(&t, 0);
+	assert_int_equal(mt_pt_map(&t, &pt, 0x10000, data, 12, MT_RW), 0);
+	assert_int_equal(mt_dma_write(&t, 5, 0x10010, "hello, smmu", 12), 0);
+	assert_memory_equal((char *)mt_va(&t, data) + 0x10, "hello, smmu", 12);
+	assert_int_equal(mt_dma_read(&t, 5, 0x10010, buf, 12), 0);
+	assert_string_equal(buf, "hello, smmu");
+	/* Unmapped IOVA: F_TRANSLATION, recorded. */
+	assert_int_equal(mt_dma_read(&t, 5, 0x20000, buf, 4),
+			 SMMUV3_EVT_F_TRANSLATION);
+	assert_int_equal(mt_evt_drain(&t), 1);
+	/* SMMUEN off again: GBPA (abort) applies. */
+	mt_wr32(&t, SMMUV3_CR0, (uint32_t)(CR0_CMDQEN | CR0_EVENTQEN));
+	assert_int_equal(mt_dma_read(&t, 5, 0x10010, buf, 4),
+			 SMMUKIT_MODEL_ABORT);
+	mt_teardown(&t);
+}
+
+static void test_bad_args(void **state)
+{
+	struct mt t;
+	char buf[4];
+
+	(void)state;
+	assert_int_equal(smmukit_model_create(NULL, NULL, NULL, NULL),
+			 -SMMUKIT_EINVAL);
+	assert_int_equal(mt_setup(&t, NULL, NULL), 0);
+	assert_int_equal(smmukit_model_dma(t.m, 0, 0, 0, 0, false, buf, NULL),
+			 -SMMUKIT_EINVAL);
+	assert_int_equal(smmukit_model_dma(t.m, 0, 0, 0, 4, false, NULL, NULL),
+			 -SMMUKIT_EINVAL);
+	assert_int_equal(smmukit_model_dma(t.m, 0, 0, UINT64_MAX, 4, false, buf,
+					   NULL),
+			 -SMMUKIT_EINVAL);
+	assert_int_equal(smmukit_model_get_stats(t.m, NULL), -SMMUKIT_EINVAL);
+	assert_int_equal(smmukit_model_translate(NULL, 0, 0, 0, false, NULL),
+			 -SMMUKIT_EINVAL);
+	smmukit_model_destroy(NULL);
+	mt_teardown(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_idr_defaults),
+		cmocka_unit_test(test_idr_features),
+		cmocka_unit_test(test_feature_parse_errors),
+		cmocka_unit_test(test_profile_parse),
+		cmocka_unit_test(test_cr0_ack_and_refusals),
+		cmocka_unit_test(test_gbpa_protocol),
+		cmocka_unit_test(test_bringup_and_dma),
+		cmocka_unit_test(test_bad_args),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
