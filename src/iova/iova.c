@@ -184,22 +184,26 @@ static void insert_below(struct smmukit_iova_domain *dom, struct iova_node *succ
 	dom->nr_nodes++;
 }
 
-/* Unlink node; its range and gap join its successor's gap. */
+/*
+ * Unlink node; its range and gap join its successor's gap. One walk to the
+ * root refreshes both the successor and the splice point: the successor is
+ * either an ancestor of the splice point, or (node without a left child)
+ * the lowest node of the subtree that takes node's place, or (two
+ * children) the node that takes node's place.
+ */
 static void erase(struct smmukit_iova_domain *dom, struct iova_node *node)
 {
 	struct iova_node *succ = next_node(node), *from;
 
 	succ->gap_pfns += node->gap_pfns + (node->pfn_hi - node->pfn_lo + 1);
-	/* succ may sit below node (node has a right child): refresh it first. */
-	fixup_to_root(dom, succ);
-
-	if (!node->left || !node->right) {
-		struct iova_node *child = node->left ? node->left : node->right;
-
+	if (!node->left) {
+		from = node->right ? succ : node->parent;
+		replace_child(dom, node->parent, node, node->right);
+	} else if (!node->right) {
 		from = node->parent;
-		replace_child(dom, node->parent, node, child);
+		replace_child(dom, node->parent, node, node->left);
 	} else {
-		/* Two children: succ is leftmost of node->right; it takes node's place. */
+		/* succ is leftmost of node->right; it takes node's place. */
 		if (succ->parent == node) {
 			from = succ;
 		} else {
