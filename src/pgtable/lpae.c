@@ -90,6 +90,17 @@ static bool desc_is_leaf(uint64_t desc, unsigned level)
 	return type == LPAE_DESC_TYPE_BLOCK;
 }
 
+/*
+ * Read a descriptor that may point at a table another thread just installed:
+ * acquire pairs with the release of that thread's compare-and-swap, so the
+ * zeroes it wrote into the new table are seen before its entries are read.
+ */
+static uint64_t read_desc_acquire(const uint64_t *p)
+{
+	return atomic_load_explicit((const volatile _Atomic uint64_t *)p,
+				    memory_order_acquire);
+}
+
 static struct tbl next_table(const struct lpae *d, uint64_t desc)
 {
 	struct tbl t;
@@ -255,8 +266,9 @@ static int install_table(struct lpae *d, const struct tbl *t, unsigned idx,
 	/* acq_rel: the zeroed table is published before the pointer to it. */
 	old = smmukit_cmpxchg64(&t->cpu[idx], 0, new_desc);
 	if (old != 0) {
+		/* Lost the race: use the winner's table, seen through acquire. */
 		free_table(d, &nt);
-		*desc_out = old;
+		*desc_out = read_desc_acquire(&t->cpu[idx]);
 		return 0;
 	}
 	if (!d->coherent) {
@@ -279,7 +291,7 @@ static int descend(struct lpae *d, uint64_t iova, unsigned target, bool alloc,
 
 	for (unsigned level = d->start_level; level < target; level++) {
 		unsigned idx = lvl_idx(d, level, iova);
-		uint64_t desc = smmukit_read_once64(&t.cpu[idx]);
+		uint64_t desc = read_desc_acquire(&t.cpu[idx]);
 
 		if (smmukit_unlikely(!desc_valid(desc))) {
 			int ret;
@@ -545,7 +557,7 @@ static int lpae_iova_to_phys(struct smmukit_pgtable *pgt, uint64_t iova,
 	if (iova >= d->ia_limit)
 		return -SMMUKIT_ERANGE;
 	for (unsigned level = d->start_level; level <= 3; level++) {
-		uint64_t desc = smmukit_read_once64(&t.cpu[lvl_idx(d, level, iova)]);
+		uint64_t desc = read_desc_acquire(&t.cpu[lvl_idx(d, level, iova)]);
 		uint64_t size = lvl_size(d, level);
 
 		if (!desc_valid(desc))
