@@ -155,19 +155,20 @@ static void xlate(struct smmukit_model *m, uint32_t sid, uint32_t ssid,
 		return;
 	}
 	e = model_tlb_lookup(m, &xc, iova);
-	if (smmukit_likely(e != NULL)) {
+	if (smmukit_likely(e != NULL && (is_write ? e->w : e->r))) {
 		m->stats.iotlb_hits++;
 		o->hit = true;
 		o->cost_ns += m->prof.iotlb_hit_ns;
-		if (is_write ? !e->w : !e->r) {
-			r.event = SMMUV3_EVT_F_PERMISSION;
-			r.record = xc.s1 ? xc.cd->r : xc.ste->s2r;
-			r.class_ = EVT1_CLASS_IN;
-		} else {
-			r.pa = e->pa + (iova - e->va);
-			r.size_log2 = e->size_log2;
-		}
+		r.pa = e->pa + (iova - e->va);
+		r.size_log2 = e->size_log2;
 	} else {
+		/*
+		 * A miss, or a hit without the permission: drop the entry and
+		 * walk, so the fault is reported with the stage and IPA the
+		 * walk finds (an implementation may discard entries at will).
+		 */
+		if (e)
+			e->kind = 0;
 		xlate_slow(m, &xc, iova, is_write, &r, o, now);
 	}
 	if (r.event) {

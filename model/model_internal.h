@@ -84,6 +84,7 @@ struct xres {
 	unsigned size_log2;	/* size of the translation (page or block) */
 	unsigned level;		/* level of the (stage-1, else stage-2) leaf */
 	bool r, w;
+	bool s2r, s2w;		/* what stage 2 alone allows (nested/S2) */
 	bool global;		/* stage-1 leaf with nG = 0 */
 	unsigned reads;		/* descriptors read */
 	bool used_walkcache;
@@ -100,6 +101,7 @@ struct tlb_entry {
 	uint8_t regime;
 	bool global;
 	bool r, w;
+	bool s2r, s2w;		/* stage 2's own permissions */
 };
 
 struct walk_entry {

@@ -374,12 +374,14 @@ void model_translate_walk(struct smmukit_model *m, const struct xcfg *xc,
 			r->level = l1.level;
 			r->r = l1.r && l2.r;
 			r->w = l1.w && l2.w;
+			r->s2r = l2.r;
+			r->s2w = l2.w;
 			r->global = l1.global;
 		} else {
 			r->size_log2 = l2.size_log2;
 			r->level = l2.level;
-			r->r = l2.r;
-			r->w = l2.w;
+			r->r = r->s2r = l2.r;
+			r->w = r->s2w = l2.w;
 		}
 		return;
 	}
@@ -461,6 +463,8 @@ void model_tlb_insert(struct smmukit_model *m, const struct xcfg *xc,
 	e->global = xc->s1 && r->global;
 	e->r = r->r;
 	e->w = r->w;
+	e->s2r = xc->s2 ? r->s2r : true;
+	e->s2w = xc->s2 ? r->s2w : true;
 	m->tlb_sizes |= UINT64_C(1) << sh;
 }
 
