@@ -189,6 +189,7 @@ static void cn_free_op(void *ctx, uint64_t pfn, uint64_t size)
 }
 
 struct frag_result {
+	double small_pair_ns;
 	double typical_pair_ns;
 	double worst_median_ns;
 	double worst_max_ns;
@@ -262,6 +263,21 @@ static void run_fragmented(const struct alloc_ops *a, const struct opts *o,
 	r = build(a, o->live, &n);
 	res->build_ms = (double)(now_ns() - t0) / 1e6;
 	res->largest_hole = largest_hole(r, n);
+
+	/* Small: alloc 1-4 granules, free a random live range. */
+	t0 = now_ns();
+	for (uint64_t i = 0; i < o->typical_iters; i++) {
+		uint64_t size = 1 + rnd() % 4, k;
+
+		if (a->alloc(a->ctx, size, &pfn))
+			die("small alloc");
+		r[n++] = (struct range){ pfn, size };
+		k = rnd() % n;
+		a->free(a->ctx, r[k].pfn, r[k].size);
+		r[k] = r[--n];
+	}
+	t1 = now_ns();
+	res->small_pair_ns = (double)(t1 - t0) / (double)o->typical_iters;
 
 	/* Typical: alloc a mixed size, free a random live range. */
 	t0 = now_ns();
@@ -411,6 +427,7 @@ int main(int argc, char **argv)
 	};
 	struct smmukit_posix_config pcfg = { .nr_cpus = 2, .mem_size = 16u << 20 };
 	double f1[32], f8[32], t1[32], ff[32], ours_typ[32], cn_typ[32];
+	double ours_small[32], cn_small[32];
 	double ours_w[32], cn_w[32], ours_wmax[32], cn_wmax[32];
 	struct frag_result ro = { 0 }, rc = { 0 };
 	uint64_t worst_size = 0, cn_steps = 0;
@@ -467,6 +484,8 @@ int main(int argc, char **argv)
 		run_fragmented(&ours, &o, worst_size, &ro);
 		run_fragmented(&cnops, &o, worst_size, &rc);
 		ff[rep] = fast_on_fragmented(dom, o.fast_iters);
+		ours_small[rep] = ro.small_pair_ns;
+		cn_small[rep] = rc.small_pair_ns;
 		ours_typ[rep] = ro.typical_pair_ns;
 		cn_typ[rep] = rc.typical_pair_ns;
 		ours_w[rep] = ro.worst_median_ns;
@@ -490,6 +509,7 @@ int main(int argc, char **argv)
 		printf("{\"bench\":\"iova\",\"reps\":%u,\"live\":%llu,\"seed\":%llu,"
 		       "\"fast_pair_ns_size1\":%.1f,\"fast_pair_ns_size8\":%.1f,"
 		       "\"tree_pair_ns_empty\":%.1f,\"fast_pair_ns_fragmented\":%.1f,"
+		       "\"small_pair_ns_ours\":%.1f,\"small_pair_ns_cached_node\":%.1f,"
 		       "\"typical_pair_ns_ours\":%.1f,\"typical_pair_ns_cached_node\":%.1f,"
 		       "\"worst_size_pfns\":%llu,\"worst_alloc_ns_ours\":%.0f,"
 		       "\"worst_alloc_ns_cached_node\":%.0f,"
@@ -497,7 +517,8 @@ int main(int argc, char **argv)
 		       "\"worst_alloc_max_ns_cached_node\":%.0f}\n",
 		       o.reps, (unsigned long long)o.live, (unsigned long long)o.seed,
 		       median(f1, o.reps), median(f8, o.reps), median(t1, o.reps),
-		       median(ff, o.reps), median(ours_typ, o.reps),
+		       median(ff, o.reps), median(ours_small, o.reps),
+		       median(cn_small, o.reps), median(ours_typ, o.reps),
 		       median(cn_typ, o.reps), (unsigned long long)worst_size,
 		       median(ours_w, o.reps), median(cn_w, o.reps),
 		       median(ours_wmax, o.reps), median(cn_wmax, o.reps));
@@ -513,7 +534,9 @@ int main(int argc, char **argv)
 		       (unsigned long long)o.live, ro.build_ms, rc.build_ms);
 		printf("   %-44s %12s %12s\n", "", "gap tree", "cached-node");
 		printf("   %-44s %12.1f %12s\n", "fast path pair (magazines), ns", median(ff, o.reps), "-");
-		printf("   %-44s %12.1f %12.1f\n", "typical: alloc+free pair, ns",
+		printf("   %-44s %12.1f %12.1f\n", "small (1-4 granules): alloc+free pair, ns",
+		       median(ours_small, o.reps), median(cn_small, o.reps));
+		printf("   %-44s %12.1f %12.1f\n", "mixed (1-64 granules): alloc+free pair, ns",
 		       median(ours_typ, o.reps), median(cn_typ, o.reps));
 		printf("   worst: alloc of %llu granules (largest hole %llu)\n",
 		       (unsigned long long)worst_size, (unsigned long long)ro.largest_hole);
