@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The SMMUv3 command queue, behind a small internal interface so that a
+ * lock-free variant (smmu.cmdq=lockfree, REFERENCE §9) can sit beside this
+ * locked one later: everything outside cmdq.c uses only the functions below
+ * and struct cmdq_batch.
+ *
+ * This is the command queue of Linux 4.20's era: one lock around "wait for
+ * space, write, publish PROD"; the CMD_SYNC is waited for outside the lock,
+ * by polling CONS, or by the MSI-counter method when the SMMU has MSIs and
+ * is coherent. See cmdq.c for the insertion algorithm and the reasoning.
+ */
+#ifndef SMMUKIT_SMMU_CMDQ_H
+#define SMMUKIT_SMMU_CMDQ_H
+
+#include "smmukit/platform.h"
+#include "smmukit/smmuv3_hw.h"
+
+struct smmukit_smmu;
+
+/* Commands per batch: a full batch goes out without a sync (REFERENCE §9). */
+#define CMDQ_BATCH_MAX 64u
+
+struct smmu_cmdq {
+	struct smmukit_smmu *smmu;
+	struct smmukit_platform *plat;
+	struct smmukit_dma_pages mem;
+	volatile uint64_t *ring;	/* 2^log2size entries of 2 dwords */
+	unsigned log2size;
+	unsigned batch_max;	/* min(64, size / 2): a batch + sync always fits */
+	bool coherent;		/* else every queue write is synced for the device */
+	bool msi;		/* CMD_SYNC completion by MSI counter */
+	bool sev;		/* CS=SEV (a WFE-capable waiter could sleep) */
+
+	/*
+	 * lock protects the ring contents, prod64, last_sync_* and msi_seq.
+	 * Commands are numbered by a 64-bit count of every command ever
+	 * written (prod64); CMDQ_PROD/CONS carry that count modulo 2^(n+1).
+	 */
+	struct smmukit_lock lock;
+	uint64_t prod64;
+	bool last_is_sync;	/* the last command written is a CMD_SYNC */
+	uint64_t last_sync_pos;	/* its position (count) */
+	uint32_t last_sync_seq;	/* its MSI sequence number */
+	uint32_t msi_seq;	/* sequence of the next MSI sync */
+
+	/*
+	 * cons64: a lower bound of how many commands the SMMU consumed, only
+	 * ever raised (atomic max). Read without the lock by sync waiters.
+	 * Because producers never let prod64 run more than 2^n ahead of it,
+	 * a CONS register value extends to 64 bits unambiguously.
+	 */
+	_Atomic uint64_t cons64;
+
+	/* MSI mode: the word the SMMU writes MSIData to. */
+	struct smmukit_dma_pages msi_mem;
+	_Atomic uint32_t *msi_word;
+	smmukit_phys_t msi_pa;
+
+	/* Counters (relaxed atomics). */
+	_Atomic uint64_t stat_cmds;
+	_Atomic uint64_t stat_syncs;
+	_Atomic uint64_t stat_coalesced;
+	_Atomic uint64_t stat_batches;
+	_Atomic uint64_t stat_timeouts;
+	_Atomic uint64_t stat_cerrors;
+};
+
+/* A batch of encoded commands being built by one thread (on its stack). */
+struct cmdq_batch {
+	uint64_t dw[CMDQ_BATCH_MAX][2];
+	unsigned n;
+};
+
+/* Allocate the ring (and the MSI word). 0 or -ENOMEM. */
+int cmdq_init(struct smmu_cmdq *q, struct smmukit_smmu *smmu,
+	      unsigned log2size, bool coherent, bool msi, bool sev);
+void cmdq_free(struct smmu_cmdq *q);
+/* Value for CMDQ_BASE. */
+uint64_t cmdq_base_reg(const struct smmu_cmdq *q);
+/*
+ * Forget every command: call only while CMDQEN=0 (reset), after writing
+ * CMDQ_PROD = CMDQ_CONS = 0.
+ */
+void cmdq_reset_state(struct smmu_cmdq *q);
+
+/*
+ * Insert n encoded commands (n <= batch_max), plus a CMD_SYNC when sync,
+ * and wait for that sync. 0, or -ETIMEDOUT (reported with PROD/CONS).
+ */
+int cmdq_issue(struct smmu_cmdq *q, const uint64_t (*dw)[2], unsigned n,
+	       bool sync);
+
+/*
+ * If GERROR.CMDQ_ERR is active: decode CMDQ_CONS.ERR, log the offending
+ * command, replace it by a CMD_SYNC when it was illegal, acknowledge.
+ * Returns 1 if an error was handled, 0 if none was active.
+ */
+int cmdq_handle_cerror(struct smmu_cmdq *q);
+
+/* Batches: encode with the one encoder; a full batch is issued unsynced. */
+static inline void cmdq_batch_init(struct cmdq_batch *b)
+{
+	b->n = 0;
+}
+
+/* -EINVAL if the encoder refuses cmd, -ETIMEDOUT from a flush. */
+int cmdq_batch_add(struct smmu_cmdq *q, struct cmdq_batch *b,
+		   const struct smmuv3_cmd *cmd);
+/* Issue what is left, ended by one CMD_SYNC, and wait. */
+int cmdq_batch_submit(struct smmu_cmdq *q, struct cmdq_batch *b);
+
+#endif /* SMMUKIT_SMMU_CMDQ_H */

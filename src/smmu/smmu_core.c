@@ -1,0 +1,611 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SMMUv3 probe, reset, event queue and global errors (REFERENCE §2, §5).
+ */
+#include "smmu_internal.h"
+
+/* ---- register handshakes: every wait bounded, every iteration relaxes ---- */
+
+struct reg_wait {
+	struct smmukit_smmu *s;
+	uint64_t off;
+	uint32_t mask;
+	uint32_t want;
+};
+
+static bool reg_matches(void *arg)
+{
+	struct reg_wait *w = arg;
+
+	return (smmu_read32(w->s, w->off) & w->mask) == w->want;
+}
+
+static int wait_reg(struct smmukit_smmu *s, uint64_t off, uint32_t mask,
+		    uint32_t want, const char *what)
+{
+	struct reg_wait w = { s, off, mask, want };
+
+	if (smmukit_plat_poll_until(s->plat, reg_matches, &w, s->timeout_ns))
+		return 0;
+	smmukit_err(s->plat, "smmu: %s timeout (register 0x%llx = 0x%x, want 0x%x)",
+		    what, (unsigned long long)off, smmu_read32(s, off), want);
+	return -SMMUKIT_ETIMEDOUT;
+}
+
+/* Write CR0 and wait until CR0ACK confirms it. */
+static int write_cr0(struct smmukit_smmu *s, uint32_t val)
+{
+	smmu_write32(s, SMMUV3_CR0, val);
+	return wait_reg(s, SMMUV3_CR0ACK, (uint32_t)CR0_VALID_MASK, val,
+			"CR0ACK");
+}
+
+static int write_irq_ctrl(struct smmukit_smmu *s, uint32_t val)
+{
+	smmu_write32(s, SMMUV3_IRQ_CTRL, val);
+	return wait_reg(s, SMMUV3_IRQ_CTRLACK, 0x7, val, "IRQ_CTRLACK");
+}
+
+/* GBPA: wait UPDATE=0, write with UPDATE=1, wait UPDATE=0 again. */
+static int update_gbpa(struct smmukit_smmu *s, uint32_t set, uint32_t clr)
+{
+	uint32_t v;
+	int ret = wait_reg(s, SMMUV3_GBPA, (uint32_t)GBPA_UPDATE, 0, "GBPA");
+
+	if (ret)
+		return ret;
+	v = smmu_read32(s, SMMUV3_GBPA);
+	v = (v & ~clr) | set;
+	smmu_write32(s, SMMUV3_GBPA, v | (uint32_t)GBPA_UPDATE);
+	return wait_reg(s, SMMUV3_GBPA, (uint32_t)GBPA_UPDATE, 0, "GBPA");
+}
+
+/* ---- probe ---- */
+
+static int probe_idrs(struct smmukit_smmu *s)
+{
+	struct smmukit_smmu_info *in = &s->info;
+	uint32_t idr0, idr1, idr3, idr5;
+	unsigned ttf, endian, oas_enc;
+
+	for (unsigned i = 0; i < 6; i++)
+		in->idr[i] = smmu_read32(s, SMMUV3_IDR0 + 4u * i);
+	in->iidr = smmu_read32(s, SMMUV3_IIDR);
+	in->aidr = smmu_read32(s, SMMUV3_AIDR);
+	idr0 = in->idr[0];
+	idr1 = in->idr[1];
+	idr3 = in->idr[3];
+	idr5 = in->idr[5];
+
+	if (smmukit_field_get(AIDR_ARCH_MAJOR, in->aidr) != 0) {
+		smmukit_err(s->plat, "smmu: not an SMMUv3 (AIDR 0x%x)", in->aidr);
+		return -SMMUKIT_ENODEV;
+	}
+	ttf = (unsigned)smmukit_field_get(IDR0_TTF, idr0);
+	if (!(ttf & IDR0_TTF_AARCH64)) {
+		smmukit_err(s->plat, "smmu: no AArch64 table format (IDR0.TTF %u)", ttf);
+		return -SMMUKIT_ENODEV;
+	}
+	endian = (unsigned)smmukit_field_get(IDR0_TTENDIAN, idr0);
+	if (endian == IDR0_TTENDIAN_BE || endian == 1) {
+		smmukit_err(s->plat, "smmu: big-endian-only or reserved TTENDIAN %u",
+			    endian);
+		return -SMMUKIT_ENODEV;
+	}
+	if (idr1 & (IDR1_REL | IDR1_QUEUES_PRESET | IDR1_TABLES_PRESET)) {
+		smmukit_err(s->plat,
+			    "smmu: preset or relative tables/queues (IDR1 0x%x) unsupported",
+			    idr1);
+		return -SMMUKIT_ENODEV;
+	}
+	in->s1 = idr0 & IDR0_S1P;
+	in->s2 = idr0 & IDR0_S2P;
+	if (!in->s1 && !in->s2) {
+		smmukit_err(s->plat, "smmu: neither stage 1 nor stage 2");
+		return -SMMUKIT_ENODEV;
+	}
+	in->coherent = idr0 & IDR0_COHACC;
+	in->btm = idr0 & IDR0_BTM;
+	in->hyp = idr0 & IDR0_HYP;
+	in->ats = idr0 & IDR0_ATS;
+	in->asid16 = idr0 & IDR0_ASID16;
+	in->msi = idr0 & IDR0_MSI;
+	in->sev = idr0 & IDR0_SEV;
+	in->pri = idr0 & IDR0_PRI;
+	in->vmid16 = idr0 & IDR0_VMID16;
+	in->strtab_2lvl = smmukit_field_get(IDR0_ST_LEVEL, idr0) ==
+			  IDR0_ST_LEVEL_2LVL;
+	in->ril = idr3 & IDR3_RIL;
+	in->asid_bits = in->asid16 ? 16 : 8;
+	in->vmid_bits = in->vmid16 ? 16 : 8;
+	in->sid_bits = (unsigned)smmukit_field_get(IDR1_SIDSIZE, idr1);
+
+	oas_enc = (unsigned)smmukit_field_get(IDR5_OAS, idr5);
+	in->oas = smmuv3_oas_bits(oas_enc);
+	if (!in->oas) {
+		/* Reserved encoding: assume the largest we know (Linux). */
+		smmukit_warn(s->plat, "smmu: reserved IDR5.OAS %u, using 48 bits",
+			     oas_enc);
+		in->oas = 48;
+	}
+	in->pgsize_bitmap = 0;
+	if (idr5 & IDR5_GRAN4K)
+		in->pgsize_bitmap |= SMMUKIT_SZ_4K | SMMUKIT_SZ_2M | SMMUKIT_SZ_1G;
+	if (idr5 & IDR5_GRAN16K)
+		in->pgsize_bitmap |= SMMUKIT_SZ_16K | SMMUKIT_SZ_32M;
+	if (idr5 & IDR5_GRAN64K)
+		in->pgsize_bitmap |= SMMUKIT_SZ_64K | SMMUKIT_SZ_512M;
+	if (!in->pgsize_bitmap) {
+		smmukit_err(s->plat, "smmu: no translation granule (IDR5 0x%x)", idr5);
+		return -SMMUKIT_ENODEV;
+	}
+	/* Stage-1 input: 48-bit VAs (52 would need VAX and 64K tables; the
+	 * page-table layer stops at 48). Stage-2 input: the IPA = OAS. */
+	in->ias = in->s1 ? 48 : 0;
+	if (in->s2 && in->oas > in->ias)
+		in->ias = in->oas;
+	return 0;
+}
+
+static unsigned queue_log2(unsigned hw, unsigned cfg_max, unsigned dflt)
+{
+	unsigned lim = cfg_max ? cfg_max : dflt;
+
+	if (lim > SMMUV3_Q_MAX_LOG2SIZE)
+		lim = SMMUV3_Q_MAX_LOG2SIZE;
+	return hw < lim ? hw : lim;
+}
+
+static int alloc_evtq(struct smmukit_smmu *s)
+{
+	uint64_t bytes = (UINT64_C(1) << s->evtq_log2) * SMMUV3_EVTQ_ENT_SIZE;
+	unsigned order = 0;
+
+	while ((SMMUKIT_PAGE_SIZE << order) < bytes)
+		order++;
+	return smmukit_plat_alloc_pages(s->plat, order, &s->evtq_mem);
+}
+
+static void log_summary(struct smmukit_smmu *s)
+{
+	const struct smmukit_smmu_info *in = &s->info;
+
+	smmukit_info(s->plat,
+		     "smmu: SMMUv3.%u IIDR 0x%08x:%s%s%s%s%s%s%s%s%s%s ias %u oas %u, cmdq 2^%u evtq 2^%u, %s stream table (%u SID bits%s), %s sync",
+		     (unsigned)smmukit_field_get(AIDR_ARCH_MINOR, in->aidr),
+		     in->iidr, in->s1 ? " s1" : "", in->s2 ? " s2" : "",
+		     in->ril ? " ril" : "", in->msi ? " msi" : "",
+		     in->sev ? " sev" : "", in->coherent ? " coherent" : "",
+		     in->hyp ? " hyp" : "", in->asid16 ? " asid16" : "",
+		     in->vmid16 ? " vmid16" : "",
+		     in->strtab_2lvl ? " 2lvl" : "", in->ias, in->oas,
+		     in->cmdq_log2, in->evtq_log2,
+		     in->strtab_2lvl_used ? "2-level" : "linear",
+		     in->strtab_log2, in->strtab_2lvl_used ? ", split 8" : "",
+		     in->msi_sync ? "MSI" : "polled");
+}
+
+static void release(struct smmukit_smmu *s)
+{
+	domains_free(s);
+	strtab_free(s);
+	if (s->evtq_mem.cpu)
+		smmukit_plat_free_pages(s->plat, &s->evtq_mem);
+	cmdq_free(&s->cmdq);
+	smmukit_plat_lock_destroy(s->plat, &s->cfg_lock);
+	smmukit_plat_lock_destroy(s->plat, &s->evtq_lock);
+	smmukit_plat_lock_destroy(s->plat, &s->gerror_lock);
+	smmukit_plat_free(s->plat, s, sizeof(*s));
+}
+
+int smmukit_smmu_probe(const struct smmukit_smmu_config *cfg,
+		       struct smmukit_smmu **out)
+{
+	struct smmukit_smmu *s;
+	struct smmukit_platform *p;
+	int ret;
+
+	if (!cfg || !out || !cfg->platform || !cfg->mmio.ops ||
+	    !cfg->mmio.ops->read32 || !cfg->mmio.ops->write32 ||
+	    !cfg->mmio.ops->read64 || !cfg->mmio.ops->write64 ||
+	    cfg->cmdq_log2_max > SMMUV3_Q_MAX_LOG2SIZE ||
+	    cfg->evtq_log2_max > SMMUV3_Q_MAX_LOG2SIZE)
+		return -SMMUKIT_EINVAL;
+	p = cfg->platform;
+	s = smmukit_plat_zalloc(p, sizeof(*s));
+	if (!s)
+		return -SMMUKIT_ENOMEM;
+	s->plat = p;
+	s->cfg = *cfg;
+	s->mmio = cfg->mmio;
+	s->timeout_ns = cfg->poll_timeout_ns ? cfg->poll_timeout_ns :
+					       POLL_TIMEOUT_DEFAULT_NS;
+	s->tlbi_max_cmds = cfg->tlbi_max_cmds ? cfg->tlbi_max_cmds :
+						TLBI_MAX_CMDS_DEFAULT;
+	smmukit_plat_lock_init(p, &s->cfg_lock);
+	smmukit_plat_lock_init(p, &s->evtq_lock);
+	smmukit_plat_lock_init(p, &s->gerror_lock);
+
+	ret = probe_idrs(s);
+	if (ret)
+		goto fail;
+	s->coherent = s->info.coherent;
+	/* MSI completion writes into our memory: only sound when the SMMU's
+	 * writes are coherent with the CPU's view (Linux's rule). */
+	s->info.msi_sync = s->info.msi && s->info.coherent &&
+			   !cfg->disable_msi_sync;
+	s->info.cmdq_log2 = queue_log2(
+		(unsigned)smmukit_field_get(IDR1_CMDQS, s->info.idr[1]),
+		cfg->cmdq_log2_max, CMDQ_DEFAULT_MAX_LOG2);
+	s->info.evtq_log2 = queue_log2(
+		(unsigned)smmukit_field_get(IDR1_EVENTQS, s->info.idr[1]),
+		cfg->evtq_log2_max, EVTQ_DEFAULT_MAX_LOG2);
+	if (s->info.cmdq_log2 < 1) {
+		smmukit_err(s->plat, "smmu: command queue of one entry");
+		ret = -SMMUKIT_ENODEV;
+		goto fail;
+	}
+	s->evtq_log2 = s->info.evtq_log2;
+
+	ret = cmdq_init(&s->cmdq, s, s->info.cmdq_log2, s->coherent,
+			s->info.msi_sync, s->info.sev);
+	if (ret)
+		goto fail;
+	ret = alloc_evtq(s);
+	if (ret)
+		goto fail;
+	ret = strtab_alloc(s);
+	if (ret)
+		goto fail;
+	ret = domains_init(s);
+	if (ret)
+		goto fail;
+
+	s->iommu.ops = &smmu_iommu_ops;
+	s->iommu.name = "smmuv3";
+	s->iommu.pgsize_bitmap = s->info.pgsize_bitmap;
+	s->iommu.max_ias = s->info.ias;
+
+	ret = smmukit_smmu_reset(s);
+	if (ret)
+		goto fail;
+	log_summary(s);
+	*out = s;
+	return 0;
+fail:
+	release(s);
+	return ret;
+}
+
+/* ---- reset (REFERENCE §2.5); also the resume path ---- */
+
+static int issue_one(struct smmukit_smmu *s, struct smmuv3_cmd *c)
+{
+	uint64_t dw[1][2];
+	int ret = smmuv3_cmd_encode(c, dw[0]);
+
+	if (ret)
+		return ret;
+	return cmdq_issue(&s->cmdq, (const uint64_t (*)[2])dw, 1, true);
+}
+
+int smmukit_smmu_reset(struct smmukit_smmu *s)
+{
+	uint32_t cr1, cr2, enables;
+	unsigned ic = s->coherent ? CR1_CACHE_WB : CR1_CACHE_NC;
+	unsigned sh = s->coherent ? SMMUV3_SH_ISH : SMMUV3_SH_OSH;
+	struct smmuv3_cmd c;
+	int ret;
+
+	if (!s)
+		return -SMMUKIT_EINVAL;
+
+	/* 1. Firmware (or our previous life) may have left it enabled: abort
+	 * all traffic through GBPA before disabling, so that disabling does
+	 * not open a bypass window. */
+	if (smmu_read32(s, SMMUV3_CR0) & CR0_SMMUEN) {
+		ret = update_gbpa(s, (uint32_t)GBPA_ABORT, 0);
+		if (ret)
+			return ret;
+	}
+	ret = write_cr0(s, 0);
+	if (ret)
+		return ret;
+
+	/* 2-3. Table/queue attributes; PTM (no broadcast TLBI from CPUs),
+	 * RECINVSID (report out-of-range SIDs). */
+	cr1 = (uint32_t)(smmukit_field_prep(CR1_QUEUE_IC, ic) |
+			 smmukit_field_prep(CR1_QUEUE_OC, ic) |
+			 smmukit_field_prep(CR1_QUEUE_SH, sh) |
+			 smmukit_field_prep(CR1_TABLE_IC, ic) |
+			 smmukit_field_prep(CR1_TABLE_OC, ic) |
+			 smmukit_field_prep(CR1_TABLE_SH, sh));
+	smmu_write32(s, SMMUV3_CR1, cr1);
+	cr2 = (uint32_t)(CR2_PTM | CR2_RECINVSID);
+	smmu_write32(s, SMMUV3_CR2, cr2);
+
+	/* 4. Stream table. */
+	smmu_write64(s, SMMUV3_STRTAB_BASE,
+		     STRTAB_BASE_RA | (s->strtab_mem.pa & STRTAB_BASE_ADDR));
+	smmu_write32(s, SMMUV3_STRTAB_BASE_CFG, (uint32_t)strtab_base_cfg(s));
+
+	/* 5-6. Command queue, from empty. */
+	smmu_write64(s, SMMUV3_CMDQ_BASE, cmdq_base_reg(&s->cmdq));
+	smmu_write32(s, SMMUV3_CMDQ_PROD, 0);
+	smmu_write32(s, SMMUV3_CMDQ_CONS, 0);
+	cmdq_reset_state(&s->cmdq);
+	enables = (uint32_t)CR0_CMDQEN;
+	ret = write_cr0(s, enables);
+	if (ret)
+		return ret;
+
+	/* 7-9. Forget every cached configuration and translation. */
+	c = (struct smmuv3_cmd){ .opcode = SMMUV3_OP_CFGI_STE_RANGE };
+	c.cfgi.range = SMMUV3_CFGI_RANGE_ALL;
+	ret = issue_one(s, &c);
+	if (!ret && s->info.hyp) {
+		c = (struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_EL2_ALL };
+		ret = issue_one(s, &c);
+	}
+	if (!ret) {
+		c = (struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_NSNH_ALL };
+		ret = issue_one(s, &c);
+	}
+	if (ret)
+		return ret;
+
+	/* 10. Event queue. */
+	smmu_write64(s, SMMUV3_EVENTQ_BASE,
+		     Q_BASE_WA | (s->evtq_mem.pa & Q_BASE_ADDR) |
+			     smmukit_field_prep(Q_BASE_LOG2SIZE, s->evtq_log2));
+	smmu_write32(s, SMMUV3_EVENTQ_PROD, 0);
+	smmu_write32(s, SMMUV3_EVENTQ_CONS, 0);
+	smmukit_plat_lock(s->plat, &s->evtq_lock);
+	s->evtq_cons = 0;
+	smmukit_plat_unlock(s->plat, &s->evtq_lock);
+	enables |= (uint32_t)CR0_EVENTQEN;
+	ret = write_cr0(s, enables);
+	if (ret)
+		return ret;
+
+	/* 11-12. No PRI queue, no ATS checking: this driver uses neither. */
+
+	/* 13. Interrupts: wired (no MSI for GERROR/EVTQ); the embedder calls
+	 * the handle_*_irq entry points, or polls them. */
+	ret = write_irq_ctrl(s, 0);
+	if (!ret)
+		ret = write_irq_ctrl(s, (uint32_t)(IRQ_CTRL_GERROR_IRQEN |
+						   IRQ_CTRL_EVENTQ_IRQEN));
+	if (ret)
+		return ret;
+
+	/* 14. Translate. */
+	enables |= (uint32_t)CR0_SMMUEN;
+	ret = write_cr0(s, enables);
+	if (ret)
+		return ret;
+	atomic_store_explicit(&s->failed, false, memory_order_release);
+	return 0;
+}
+
+void smmukit_smmu_destroy(struct smmukit_smmu *s)
+{
+	if (!s)
+		return;
+	if (s->live_domains)
+		smmukit_warn(s->plat, "smmu: destroyed with %u live domains",
+			     s->live_domains);
+	/* Abort (not bypass) once disabled, then disable. Failures here are
+	 * already logged; we free our memory regardless. */
+	(void)update_gbpa(s, (uint32_t)GBPA_ABORT, 0);
+	(void)write_cr0(s, 0);
+	release(s);
+}
+
+int smmukit_smmu_get_info(const struct smmukit_smmu *s,
+			  struct smmukit_smmu_info *out)
+{
+	if (!s || !out)
+		return -SMMUKIT_EINVAL;
+	*out = s->info;
+	return 0;
+}
+
+int smmukit_smmu_get_stats(struct smmukit_smmu *s,
+			   struct smmukit_smmu_stats *out)
+{
+	if (!s || !out)
+		return -SMMUKIT_EINVAL;
+	out->cmds = atomic_load(&s->cmdq.stat_cmds);
+	out->syncs = atomic_load(&s->cmdq.stat_syncs);
+	out->syncs_coalesced = atomic_load(&s->cmdq.stat_coalesced);
+	out->batches = atomic_load(&s->cmdq.stat_batches);
+	out->sync_timeouts = atomic_load(&s->cmdq.stat_timeouts);
+	out->cerrors = atomic_load(&s->cmdq.stat_cerrors);
+	out->events = atomic_load(&s->stat_events);
+	out->events_lost = atomic_load(&s->stat_events_lost);
+	out->gerrors = atomic_load(&s->stat_gerrors);
+	out->tlbi_fallbacks = atomic_load(&s->stat_tlbi_fallbacks);
+	return 0;
+}
+
+struct smmukit_iommu *smmukit_smmu_iommu(struct smmukit_smmu *s)
+{
+	return s ? &s->iommu : NULL;
+}
+
+/* ---- commands ---- */
+
+int smmukit_smmu_issue_cmds(struct smmukit_smmu *s,
+			    const struct smmuv3_cmd *cmds, unsigned n, bool sync)
+{
+	uint64_t dw[CMDQ_BATCH_MAX][2];
+	unsigned done = 0;
+	int ret;
+
+	if (!s || (n && !cmds))
+		return -SMMUKIT_EINVAL;
+	/* Encode everything first: a refused command submits nothing. */
+	for (unsigned i = 0; i < n; i++) {
+		ret = smmuv3_cmd_encode(&cmds[i], dw[0]);
+		if (ret)
+			return ret;
+	}
+	do {
+		unsigned k = (unsigned)smmukit_min_u64(n - done,
+						       s->cmdq.batch_max);
+		bool last = done + k == n;
+
+		for (unsigned i = 0; i < k; i++)
+			(void)smmuv3_cmd_encode(&cmds[done + i], dw[i]);
+		ret = cmdq_issue(&s->cmdq, (const uint64_t (*)[2])dw, k,
+				 last && sync);
+		if (ret)
+			return ret;
+		done += k;
+	} while (done < n);
+	return 0;
+}
+
+int smmukit_smmu_sync(struct smmukit_smmu *s)
+{
+	if (!s)
+		return -SMMUKIT_EINVAL;
+	return cmdq_issue(&s->cmdq, NULL, 0, true);
+}
+
+/* ---- event queue (REFERENCE §5.5) ---- */
+
+static void report_event(struct smmukit_smmu *s, const uint64_t dw[4])
+{
+	struct smmuv3_event e;
+	struct smmukit_smmu_event ev;
+
+	smmuv3_event_decode(dw, &e);
+	ev.id = e.id;
+	ev.name = smmuv3_event_name(e.id);
+	ev.sid = e.sid;
+	ev.ssid = e.ssid;
+	ev.ssv = e.ssv;
+	ev.rnw = e.rnw;
+	ev.s2 = e.s2;
+	ev.class_ = e.class_;
+	ev.addr = e.input_addr;
+	ev.ipa = e.ipa;
+	ev.fetch_addr = e.fetch_addr;
+	for (unsigned i = 0; i < 4; i++)
+		ev.raw[i] = dw[i];
+	if (s->cfg.event_handler)
+		s->cfg.event_handler(s->cfg.event_arg, &ev);
+	else
+		smmukit_warn(s->plat,
+			     "smmu: event %s sid 0x%x addr 0x%llx %s class %u%s",
+			     ev.name, ev.sid, (unsigned long long)ev.addr,
+			     ev.rnw ? "read" : "write", ev.class_,
+			     ev.s2 ? " stage 2" : "");
+}
+
+int smmukit_smmu_handle_evtq_irq(struct smmukit_smmu *s)
+{
+	unsigned n = s ? s->evtq_log2 : 0;
+	const volatile uint64_t *ring;
+	uint32_t prod, cons;
+	int handled = 0;
+
+	if (!s)
+		return -SMMUKIT_EINVAL;
+	ring = s->evtq_mem.cpu;
+	smmukit_plat_lock(s->plat, &s->evtq_lock);
+	cons = s->evtq_cons;
+	for (;;) {
+		prod = smmu_read32(s, SMMUV3_EVENTQ_PROD);
+		/* Records are read only after PROD says they are there. */
+		smmukit_rmb();
+		if (smmuv3_q_empty(prod, cons, n))
+			break;
+		while (!smmuv3_q_empty(prod, cons, n)) {
+			uint64_t dw[4];
+			uint32_t idx = smmuv3_q_idx(cons, n);
+
+			for (unsigned i = 0; i < 4; i++)
+				dw[i] = smmukit_read_once64(
+					&ring[(size_t)idx * SMMUV3_EVTQ_ENT_DWORDS + i]);
+			report_event(s, dw);
+			handled++;
+			cons = smmuv3_q_advance(cons, 1, n);
+		}
+		/* Overflow: records were dropped while the queue was full.
+		 * Acknowledge by copying OVFLG into OVACKFLG. */
+		if ((prod & EVENTQ_PROD_OVFLG) != (cons & EVENTQ_CONS_OVACKFLG)) {
+			smmukit_warn(s->plat, "smmu: event queue overflow: events lost");
+			atomic_fetch_add_explicit(&s->stat_events_lost, 1,
+						  memory_order_relaxed);
+			cons = (cons & ~(uint32_t)EVENTQ_CONS_OVACKFLG) |
+			       (prod & (uint32_t)EVENTQ_PROD_OVFLG);
+		}
+		/* Free the slots before looking again. */
+		smmu_write32(s, SMMUV3_EVENTQ_CONS, cons);
+	}
+	/* An overflow seen with an empty queue still needs its ack. */
+	if ((prod & EVENTQ_PROD_OVFLG) != (cons & EVENTQ_CONS_OVACKFLG)) {
+		smmukit_warn(s->plat, "smmu: event queue overflow: events lost");
+		atomic_fetch_add_explicit(&s->stat_events_lost, 1,
+					  memory_order_relaxed);
+		cons = (cons & ~(uint32_t)EVENTQ_CONS_OVACKFLG) |
+		       (prod & (uint32_t)EVENTQ_PROD_OVFLG);
+		smmu_write32(s, SMMUV3_EVENTQ_CONS, cons);
+	}
+	s->evtq_cons = cons;
+	smmukit_plat_unlock(s->plat, &s->evtq_lock);
+	atomic_fetch_add_explicit(&s->stat_events, (uint64_t)handled,
+				  memory_order_relaxed);
+	return handled;
+}
+
+/* ---- global errors (REFERENCE §5.4) ---- */
+
+int smmukit_smmu_handle_gerror_irq(struct smmukit_smmu *s)
+{
+	uint32_t g, gn, active, acked;
+	int ret = 0;
+
+	if (!s)
+		return -SMMUKIT_EINVAL;
+	g = smmu_read32(s, SMMUV3_GERROR);
+	gn = smmu_read32(s, SMMUV3_GERRORN);
+	active = (g ^ gn) & (uint32_t)GERROR_VALID_MASK;
+	if (!active)
+		return 0;
+	atomic_fetch_add_explicit(&s->stat_gerrors, 1, memory_order_relaxed);
+	if (active & GERROR_SFM_ERR) {
+		/* Service failure mode: nothing works until a reset. */
+		smmukit_err(s->plat, "smmu: GERROR SFM_ERR: disabling; reset required");
+		atomic_store_explicit(&s->failed, true, memory_order_release);
+		(void)update_gbpa(s, (uint32_t)GBPA_ABORT, 0);
+		(void)write_cr0(s, 0);
+		ret = -SMMUKIT_EIO;
+	}
+	if (active & (GERROR_MSI_CMDQ_ABT_ERR | GERROR_MSI_EVENTQ_ABT_ERR |
+		      GERROR_MSI_PRIQ_ABT_ERR | GERROR_MSI_GERROR_ABT_ERR))
+		smmukit_warn(s->plat, "smmu: GERROR: MSI write aborted (0x%x)",
+			     active);
+	if (active & GERROR_EVENTQ_ABT_ERR)
+		smmukit_err(s->plat, "smmu: GERROR EVENTQ_ABT_ERR: event queue write aborted");
+	if (active & GERROR_PRIQ_ABT_ERR)
+		smmukit_err(s->plat, "smmu: GERROR PRIQ_ABT_ERR");
+	acked = active;
+	if (active & GERROR_CMDQ_ERR) {
+		/* Recovered and acknowledged by the queue, under its lock. */
+		(void)cmdq_handle_cerror(&s->cmdq);
+		acked &= ~(uint32_t)GERROR_CMDQ_ERR;
+	}
+	if (acked) {
+		smmukit_plat_lock(s->plat, &s->gerror_lock);
+		gn = smmu_read32(s, SMMUV3_GERRORN);
+		smmu_write32(s, SMMUV3_GERRORN, (gn & ~acked) | (g & acked));
+		smmukit_plat_unlock(s->plat, &s->gerror_lock);
+	}
+	if (ret)
+		return ret;
+	return (int)active;
+}
