@@ -225,6 +225,12 @@ int smmukit_iova_free_bulk(struct smmukit_iova_domain *dom,
 void smmukit_iova_flush_caches(struct smmukit_iova_domain *dom);
 
 /*
+ * Give one CPU's magazines back to the tree (a CPU or thread going away, as
+ * Linux's hotplug "dead" callback does). -EINVAL if cpu >= nr_cpus.
+ */
+int smmukit_iova_flush_cpu(struct smmukit_iova_domain *dom, unsigned cpu);
+
+/*
  * Shrink the depots: for each class holding more than depot_keep_mags
  * magazines, release one magazine (its ranges back to the tree) per trim
  * period elapsed since the later of the class's last push and last trim.

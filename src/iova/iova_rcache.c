@@ -173,6 +173,30 @@ uint64_t smmukit_iova_fast_size(uint64_t size_pfns)
 }
 
 /*
+ * Slow half of cache_get, CPU lock held, loaded empty: make a non-empty
+ * magazine loaded if there is one. Returns an empty magazine to free once
+ * the lock is dropped, or NULL.
+ */
+static struct iova_mag *reload_locked(struct smmukit_iova_domain *dom,
+				      struct iova_cpu_cache *c, unsigned cls)
+{
+	struct iova_mag *m = c->loaded;
+
+	if (c->prev->u.nr) {
+		c->loaded = c->prev;
+		c->prev = m;
+		return NULL;
+	}
+	c->loaded = depot_pop(dom, cls);
+	if (!c->loaded) {
+		c->loaded = m;
+		return NULL;
+	}
+	/* Both CPU magazines were empty; one empty magazine is enough. */
+	return m;
+}
+
+/*
  * Get a cached range of class cls ending at or below limit_pfn; 0 on a miss.
  * 1. Pop from loaded. 2. If loaded is empty and prev is not, swap and pop.
  * 3. If both are empty, trade the empty loaded for a full depot magazine.
@@ -190,19 +214,7 @@ static uint64_t cache_get(struct smmukit_iova_domain *dom, unsigned cls,
 	smmukit_plat_lock(dom->plat, &c->lock);
 	pfn = mag_pop(c->loaded, max_lo);
 	if (smmukit_unlikely(!pfn && c->loaded->u.nr == 0)) {
-		if (c->prev->u.nr) {
-			struct iova_mag *t = c->loaded;
-
-			c->loaded = c->prev;
-			c->prev = t;
-		} else {
-			struct iova_mag *full = depot_pop(dom, cls);
-
-			if (full) {
-				spare = c->loaded;
-				c->loaded = full;
-			}
-		}
+		spare = reload_locked(dom, c, cls);
 		pfn = mag_pop(c->loaded, max_lo);
 	}
 	if (pfn)
@@ -212,6 +224,31 @@ static uint64_t cache_get(struct smmukit_iova_domain *dom, unsigned cls,
 	smmukit_plat_unlock(dom->plat, &c->lock);
 	mag_free(dom, spare);
 	return pfn;
+}
+
+/*
+ * Slow half of cache_put, CPU lock held, loaded full: make loaded a
+ * magazine with room. False if that needs a new magazine and none could be
+ * allocated. *trimmed gets depot magazines to release after unlocking.
+ */
+static bool make_room_locked(struct smmukit_iova_domain *dom,
+			     struct iova_cpu_cache *c, unsigned cls,
+			     struct iova_mag **trimmed)
+{
+	struct iova_mag *m;
+
+	if (c->prev->u.nr < SMMUKIT_IOVA_MAG_PFNS) {
+		m = c->loaded;
+		c->loaded = c->prev;
+		c->prev = m;
+		return true;
+	}
+	m = mag_new(dom);
+	if (!m)
+		return false;
+	*trimmed = depot_push(dom, cls, c->loaded);
+	c->loaded = m;
+	return true;
 }
 
 /*
@@ -230,25 +267,10 @@ static bool cache_put(struct smmukit_iova_domain *dom, unsigned cls,
 	bool ok = true;
 
 	smmukit_plat_lock(dom->plat, &c->lock);
-	if (smmukit_unlikely(c->loaded->u.nr == SMMUKIT_IOVA_MAG_PFNS)) {
-		if (c->prev->u.nr < SMMUKIT_IOVA_MAG_PFNS) {
-			struct iova_mag *t = c->loaded;
-
-			c->loaded = c->prev;
-			c->prev = t;
-		} else {
-			struct iova_mag *empty = mag_new(dom);
-
-			if (!empty) {
-				ok = false;
-				goto out;
-			}
-			trimmed = depot_push(dom, cls, c->loaded);
-			c->loaded = empty;
-		}
-	}
-	c->loaded->pfns[c->loaded->u.nr++] = pfn;
-out:
+	if (smmukit_unlikely(c->loaded->u.nr == SMMUKIT_IOVA_MAG_PFNS))
+		ok = make_room_locked(dom, c, cls, &trimmed);
+	if (smmukit_likely(ok))
+		c->loaded->pfns[c->loaded->u.nr++] = pfn;
 	smmukit_plat_unlock(dom->plat, &c->lock);
 	release_list(dom, trimmed, cls);
 	return ok;
@@ -354,21 +376,34 @@ int smmukit_iova_free_bulk(struct smmukit_iova_domain *dom,
 	return first;
 }
 
+/* Drain one CPU's magazines (all classes) into the tree. */
+static void flush_cpu(struct smmukit_iova_domain *dom, unsigned cpu)
+{
+	for (unsigned cls = 0; cls < SMMUKIT_IOVA_NR_CLASSES; cls++) {
+		struct iova_cpu_cache *c =
+			&dom->cpu_caches[cpu * SMMUKIT_IOVA_NR_CLASSES + cls];
+
+		smmukit_plat_lock(dom->plat, &c->lock);
+		mag_drain(dom, c->loaded, cls);
+		mag_drain(dom, c->prev, cls);
+		smmukit_plat_unlock(dom->plat, &c->lock);
+	}
+}
+
+int smmukit_iova_flush_cpu(struct smmukit_iova_domain *dom, unsigned cpu)
+{
+	if (!dom || cpu >= dom->nr_cpus)
+		return -SMMUKIT_EINVAL;
+	flush_cpu(dom, cpu);
+	return 0;
+}
+
 void smmukit_iova_flush_caches(struct smmukit_iova_domain *dom)
 {
 	if (!dom)
 		return;
-	for (unsigned cpu = 0; cpu < dom->nr_cpus; cpu++) {
-		for (unsigned cls = 0; cls < SMMUKIT_IOVA_NR_CLASSES; cls++) {
-			struct iova_cpu_cache *c =
-				&dom->cpu_caches[cpu * SMMUKIT_IOVA_NR_CLASSES + cls];
-
-			smmukit_plat_lock(dom->plat, &c->lock);
-			mag_drain(dom, c->loaded, cls);
-			mag_drain(dom, c->prev, cls);
-			smmukit_plat_unlock(dom->plat, &c->lock);
-		}
-	}
+	for (unsigned cpu = 0; cpu < dom->nr_cpus; cpu++)
+		flush_cpu(dom, cpu);
 	for (unsigned cls = 0; cls < SMMUKIT_IOVA_NR_CLASSES; cls++) {
 		struct iova_depot *d = &dom->depots[cls];
 		struct iova_mag *list;

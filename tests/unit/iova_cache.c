@@ -388,6 +388,29 @@ static void test_failure_sweeps(void **state)
 	free(pfns);
 }
 
+/* A CPU going away gives its magazines back; the depot stays. */
+static void test_flush_cpu(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t mag = SMMUKIT_IOVA_MAG_PFNS;
+	struct smmukit_iova_stats st;
+	uint64_t *pfns;
+
+	new_domain(f, 0xfffff, 0);
+	pfns = fill_cpu0(f, 3 * mag + 5);
+	assert_int_equal(smmukit_iova_flush_cpu(f->dom, 2), -SMMUKIT_EINVAL);
+	assert_int_equal(smmukit_iova_flush_cpu(NULL, 0), -SMMUKIT_EINVAL);
+	assert_int_equal(smmukit_iova_flush_cpu(f->dom, 1), 0);
+	assert_int_equal(stats(f->dom).cached_ranges, 3 * mag + 5);
+	assert_int_equal(smmukit_iova_flush_cpu(f->dom, 0), 0);
+	st = stats(f->dom);
+	assert_int_equal(st.cached_ranges, 2 * mag);	/* pushes at 255, 382 */
+	assert_int_equal(st.depot_mags_total, 2);
+	assert_int_equal(st.tree_ranges, 2 * mag);
+	assert_int_equal(smmukit_iova_check(f->dom), 0);
+	free(pfns);
+}
+
 static void test_teardown_with_cached(void **state)
 {
 	struct fixture *f = *state;
@@ -416,6 +439,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bulk_free, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checked_double_free, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure_sweeps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flush_cpu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_teardown_with_cached, setup, teardown),
 	};
 
