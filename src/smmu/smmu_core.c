@@ -292,13 +292,14 @@ static int issue_one(struct smmukit_smmu *s, struct smmuv3_cmd *c)
 int smmukit_smmu_reset(struct smmukit_smmu *s)
 {
 	uint32_t cr1, cr2, enables;
-	unsigned ic = s->coherent ? CR1_CACHE_WB : CR1_CACHE_NC;
-	unsigned sh = s->coherent ? SMMUV3_SH_ISH : SMMUV3_SH_OSH;
+	unsigned ic, sh;
 	struct smmuv3_cmd c;
 	int ret;
 
 	if (!s)
 		return -SMMUKIT_EINVAL;
+	ic = s->coherent ? CR1_CACHE_WB : CR1_CACHE_NC;
+	sh = s->coherent ? SMMUV3_SH_ISH : SMMUV3_SH_OSH;
 
 	/* 1. Firmware (or our previous life) may have left it enabled: abort
 	 * all traffic through GBPA before disabling, so that disabling does
@@ -507,13 +508,14 @@ static void report_event(struct smmukit_smmu *s, const uint64_t dw[4])
 
 int smmukit_smmu_handle_evtq_irq(struct smmukit_smmu *s)
 {
-	unsigned n = s ? s->evtq_log2 : 0;
 	const volatile uint64_t *ring;
 	uint32_t prod, cons;
 	int handled = 0;
+	unsigned n;
 
 	if (!s)
 		return -SMMUKIT_EINVAL;
+	n = s->evtq_log2;
 	ring = s->evtq_mem.cpu;
 	smmukit_plat_lock(s->plat, &s->evtq_lock);
 	cons = s->evtq_cons;
