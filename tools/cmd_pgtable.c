@@ -22,6 +22,7 @@ struct pgt_opts {
 	uint64_t granule;
 	unsigned ias, oas;
 	bool json;
+	bool selftest;
 	const char *script;
 };
 
@@ -45,6 +46,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: smmukit pgtable [--stage 1|2] [--granule 4k|16k|64k] [--ias BITS]\n"
 		"                       [--oas BITS] [--json] [SCRIPT|-]\n"
+		"       smmukit pgtable --selftest [--json]\n"
 		"\n"
 		"Runs SCRIPT (default: standard input), one command a line:\n"
 		"  map IOVA PADDR SIZE PROT   PROT r, w or rw, optionally followed by x\n"
@@ -54,7 +56,12 @@ static void usage(FILE *f)
 		"Numbers are decimal or 0x hex; SIZE may end in K, M or G. '#' starts a\n"
 		"comment. Memory is mapped normal write-back cacheable; without x it is\n"
 		"also execute-never. Defaults: stage 1, 4k granule, ias 48, oas 48.\n"
-		"A bad line prints its number and the command exits 2.\n");
+		"A bad line prints its number and the command exits 2.\n"
+		"\n"
+		"--selftest runs the classic LPAE self-test (empty table, each page size\n"
+		"maps and translates, overlaps fail, partial unmap refused, full unmap\n"
+		"and remap, highest slot) over every stage x granule x ias <= oas and\n"
+		"prints a summary; exit status 1 if any configuration fails.\n");
 }
 
 static unsigned parse_bits(const char *flag, const char *v)
@@ -75,6 +82,7 @@ static void parse_opts(int argc, char **argv, struct pgt_opts *o)
 	o->ias = 48;
 	o->oas = 48;
 	o->json = false;
+	o->selftest = false;
 	o->script = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -85,6 +93,8 @@ static void parse_opts(int argc, char **argv, struct pgt_opts *o)
 			exit(0);
 		} else if (!strcmp(a, "--json")) {
 			o->json = true;
+		} else if (!strcmp(a, "--selftest")) {
+			o->selftest = true;
 		} else if (!strcmp(a, "--stage")) {
 			if (!v || (strcmp(v, "1") && strcmp(v, "2")))
 				tool_fail("pgtable: --stage must be 1 or 2");
@@ -284,6 +294,132 @@ static void do_dump(struct smmukit_pgtable *pgt, bool json)
 	smmukit_pgtable_walk(pgt, dump_one, &c);
 }
 
+/* ---- --selftest: the classic sequence over every configuration ---- */
+
+struct st_counts {
+	unsigned flush_walk;
+	bool bad;
+};
+
+static void st_flush_walk(void *cookie, uint64_t iova, uint64_t size,
+			  uint64_t granule)
+{
+	struct st_counts *c = cookie;
+
+	c->flush_walk++;
+	if (!size || (iova & (granule - 1)))
+		c->bad = true;
+}
+
+static const struct smmukit_pgtable_flush_ops st_flush_ops = {
+	.flush_all = nop_flush_all,
+	.flush_walk = st_flush_walk,
+};
+
+/* Returns NULL on success, else what failed. */
+static const char *selftest_one(struct smmukit_pgtable *pgt, struct st_counts *c)
+{
+	const uint64_t gig = SMMUKIT_SZ_1G;
+	const unsigned rwxc = SMMUKIT_PROT_READ | SMMUKIT_PROT_WRITE |
+			      SMMUKIT_PROT_NOEXEC | SMMUKIT_PROT_CACHE;
+	uint64_t bitmap = pgt->cfg.pgsize_bitmap, iova, size, largest;
+	smmukit_phys_t pa;
+
+	if (!smmukit_pgtable_iova_to_phys(pgt, 42, &pa) ||
+	    !smmukit_pgtable_iova_to_phys(pgt, gig + 42, &pa) ||
+	    !smmukit_pgtable_iova_to_phys(pgt, 2 * gig + 42, &pa))
+		return "empty table translates";
+	iova = 0;
+	for (uint64_t m = bitmap; m; m &= m - 1, iova += gig) {
+		size = m & -m;
+		if (smmukit_pgtable_map_pages(pgt, iova, iova, size, 1, rwxc, NULL))
+			return "map";
+		if (smmukit_pgtable_map_pages(pgt, iova, iova + size, size, 1,
+					      SMMUKIT_PROT_READ, NULL) != -SMMUKIT_EEXIST)
+			return "overlapping map not refused";
+		if (smmukit_pgtable_iova_to_phys(pgt, iova + 42, &pa) || pa != iova + 42)
+			return "translate";
+	}
+	size = bitmap & -bitmap;
+	if (smmukit_pgtable_unmap_pages(pgt, gig + size, size, 1, NULL) != -SMMUKIT_EINVAL)
+		return "partial unmap of a block not refused";
+	iova = 0;
+	for (uint64_t m = bitmap; m; m &= m - 1, iova += gig) {
+		size = m & -m;
+		if (smmukit_pgtable_unmap_pages(pgt, iova, size, 1, NULL) != (int64_t)size)
+			return "unmap";
+		if (smmukit_pgtable_iova_to_phys(pgt, iova + 42, &pa) != -SMMUKIT_ENOENT)
+			return "translate after unmap";
+		if (smmukit_pgtable_map_pages(pgt, iova, iova, size, 1, SMMUKIT_PROT_WRITE,
+					      NULL))
+			return "remap";
+		if (smmukit_pgtable_iova_to_phys(pgt, iova + 42, &pa) || pa != iova + 42)
+			return "translate after remap";
+	}
+	largest = UINT64_C(1) << smmukit_ilog2(bitmap);
+	iova = (UINT64_C(1) << pgt->cfg.ias) - largest;
+	if (smmukit_pgtable_map_pages(pgt, iova, 0, largest, 1, rwxc, NULL) ||
+	    smmukit_pgtable_unmap_pages(pgt, iova, largest, 1, NULL) != (int64_t)largest)
+		return "highest slot";
+	return c->bad ? "bad flush arguments" : NULL;
+}
+
+static int run_selftest(bool json)
+{
+	static const uint64_t granules[] = { SMMUKIT_SZ_4K, SMMUKIT_SZ_16K, SMMUKIT_SZ_64K };
+	static const unsigned bits[] = { 32, 36, 40, 42, 44, 48, 52 };
+	struct smmukit_posix_config pcfg = { .manual_clock = true, .nr_cpus = 1,
+					     .log_level = SMMUKIT_LOG_WARN };
+	struct smmukit_platform *plat;
+	unsigned pass = 0, fail = 0, refused = 0;
+	int ret = smmukit_posix_create(&pcfg, &plat);
+
+	if (ret)
+		tool_fail("pgtable: platform: %s", tool_errname(ret));
+	for (unsigned s = 1; s <= 2; s++)
+	for (unsigned g = 0; g < SMMUKIT_ARRAY_SIZE(granules); g++)
+	for (unsigned i = 0; i < SMMUKIT_ARRAY_SIZE(bits); i++)
+	for (unsigned o = i; o < SMMUKIT_ARRAY_SIZE(bits); o++) {
+		struct st_counts c = { 0 };
+		struct smmukit_pgtable_cfg cfg = {
+			.stage = s, .granule = granules[g], .ias = bits[i], .oas = bits[o],
+			.coherent_walk = true, .flush_ops = &st_flush_ops, .cookie = &c,
+			.platform = plat,
+		};
+		struct smmukit_pgtable *pgt;
+		const char *why;
+
+		/* 52-bit addresses exist only with the 64K granule. */
+		if (bits[o] > 48 && granules[g] != SMMUKIT_SZ_64K)
+			continue;
+		ret = smmukit_pgtable_alloc(&cfg, &pgt);
+		if (ret == -SMMUKIT_EINVAL) {
+			refused++;
+			continue;
+		}
+		why = ret ? "alloc" : selftest_one(pgt, &c);
+		if (!ret)
+			smmukit_pgtable_free(pgt);
+		if (why) {
+			fail++;
+			fprintf(stderr, "pgtable selftest: stage %u granule %lluK ias %u oas %u: "
+				"FAIL (%s)\n", s, (unsigned long long)(granules[g] >> 10), bits[i],
+				bits[o], why);
+		} else {
+			pass++;
+		}
+	}
+	smmukit_posix_destroy(plat);
+	if (json)
+		printf("{\"op\":\"selftest\",\"pass\":%u,\"fail\":%u,\"refused\":%u}\n", pass,
+		       fail, refused);
+	else
+		printf("pgtable selftest: %u configurations (stage x granule x ias <= oas): "
+		       "%u PASS, %u FAIL, %u refused as unsupported\n",
+		       pass + fail, pass, fail, refused);
+	return fail ? 1 : 0;
+}
+
 /* ---- commands ---- */
 
 static void print_ret(const char *op, int64_t ret, bool json)
@@ -377,6 +513,11 @@ int tool_cmd_pgtable(int argc, char **argv)
 	int n, ret;
 
 	parse_opts(argc, argv, &o);
+	if (o.selftest) {
+		if (o.script)
+			tool_fail("pgtable: --selftest takes no script");
+		return run_selftest(o.json);
+	}
 	if (tool_script_open(&script, o.script))
 		tool_fail("pgtable: cannot open script '%s'", o.script);
 	pcfg.log_level = SMMUKIT_LOG_WARN;

@@ -155,6 +155,11 @@ done
 [ $? -eq 2 ] || fail "missing script file: want exit 2"
 "$SMMUKIT" pgtable --help | grep -q 'translate IOVA' || fail "--help"
 
+# --- the self-test summary (what make run prints for now) ---------------------
+"$SMMUKIT" pgtable --selftest --json > "$TMP/ost" || fail "--selftest failed"
+expect_line "$TMP/ost" 1 '{"op":"selftest","pass":140,"fail":0,"refused":0}'
+"$SMMUKIT" pgtable --selftest | grep -q '140 PASS, 0 FAIL' || fail "--selftest summary"
+
 if [ $fails -ne 0 ]; then
 	echo "cli pgtable: $fails failure(s)" >&2
 	exit 1

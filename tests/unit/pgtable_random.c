@@ -3,7 +3,7 @@
  * Randomised map / unmap / translate sequences against a shadow model (a
  * list of live mappings), over several geometries. The seed is printed at
  * the start and in every failure; replay with SMMUKIT_SEED=<seed>.
- * SMMUKIT_PGTABLE_OPS sets the operations per geometry (default 20000).
+ * SMMUKIT_PGTABLE_OPS sets the operations per geometry (default 50000).
  *
  * Besides results and translations, it checks the structure: the number of
  * leaves equals the shadow's page count, and every allocated page is a table
@@ -400,7 +400,7 @@ static void test_random(void **state)
 	struct rnd_state *s = calloc(1, sizeof(*s));
 	const char *env = getenv("SMMUKIT_SEED");
 	const char *ops_env = getenv("SMMUKIT_PGTABLE_OPS");
-	uint64_t ops = ops_env ? strtoull(ops_env, NULL, 0) : 20000;
+	uint64_t ops = ops_env ? strtoull(ops_env, NULL, 0) : 50000;
 
 	assert_non_null(s);
 	trace = getenv("SMMUKIT_PGTABLE_TRACE") != NULL;
