@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Command errors: an illegal command stops the queue with CONS at it,
+ * CONS.ERR = CERROR_ILL and GERROR.CMDQ_ERR toggled; nothing after it is
+ * consumed until software overwrites it (with a CMD_SYNC) and acknowledges
+ * through GERRORN. Also CERROR_ABT for a queue outside memory, and the
+ * "stop consuming" fault option.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "model_testlib.h"
+
+static uint32_t cons_err(struct mt *t)
+{
+	return (uint32_t)smmukit_field_get(CMDQ_CONS_ERR,
+					   mt_rd32(t, SMMUV3_CMDQ_CONS));
+}
+
+static bool cmdq_err_active(struct mt *t)
+{
+	return (mt_rd32(t, SMMUV3_GERROR) ^ mt_rd32(t, SMMUV3_GERRORN)) &
+	       GERROR_CMDQ_ERR;
+}
+
+/* Submit good, bad, good; check the stop, fix, acknowledge, resume. */
+static void stop_fix_resume(struct mt *t, uint64_t bad0, uint64_t bad1)
+{
+	uint32_t bad_slot, cons;
+	uint64_t before = mt_stats(t).cmds, pa, dw[2];
+
+	mt_tlbi_asid(t, 1, 0);
+	bad_slot = t->cmdq_prod;
+	mt_cmd_raw(t, bad0, bad1);
+	mt_tlbi_asid(t, 2, 0);
+	assert_int_equal(mt_sync(t), -SMMUKIT_ETIMEDOUT);
+	cons = mt_rd32(t, SMMUV3_CMDQ_CONS);
+	assert_int_equal(smmuv3_q_ptr(cons, t->cmdq_log2), bad_slot);
+	assert_int_equal(cons_err(t), SMMUV3_CERROR_ILL);
+	assert_true(cmdq_err_active(t));
+	assert_int_equal(mt_stats(t).cmds, before + 1);
+	/* Software replaces the bad command with a CMD_SYNC ... */
+	assert_int_equal(smmuv3_cmd_encode(&(struct smmuv3_cmd){
+					   .opcode = SMMUV3_OP_CMD_SYNC }, dw), 0);
+	pa = t->cmdq_pa + smmuv3_q_idx(bad_slot, t->cmdq_log2) * 16;
+	mt_w64(t, pa, dw[0]);
+	mt_w64(t, pa + 8, dw[1]);
+	/* ... and acknowledges; the queue resumes at CONS. */
+	mt_wr32(t, SMMUV3_GERRORN, mt_rd32(t, SMMUV3_GERROR));
+	assert_false(cmdq_err_active(t));
+	assert_int_equal(mt_sync(t), 0);
+	assert_int_equal(cons_err(t), 0);
+	assert_int_equal(mt_stats(t).cmds, before + 5);
+}
+
+static void test_ill_variants(void **state)
+{
+	struct mt t;
+	uint64_t dw[2];
+	const struct { uint64_t dw0, dw1; } bad[] = {
+		{ 0x07, 0 },		/* no CFGI_ALL opcode */
+		{ 0x00, 0 },
+		{ 0x7f, 0 },
+		{ 0x46 | (3u << 12), 0 },	/* CMD_SYNC CS = 3 */
+		{ 0x11 | SMMUKIT_BIT(10), 0 },	/* SSec = 1 */
+		{ 0x20, 0 },			/* TLBI_EL2_ALL without HYP */
+		{ 0x18, 0 },			/* TLBI_EL3_ALL */
+		{ 0x45, 0 },			/* STALL_TERM without stalls */
+		{ 0x11, 1 },			/* reserved DW1 bit */
+	};
+
+	(void)state;
+	assert_int_equal(mt_setup(&t, "ril=0", NULL), 0);
+	assert_int_equal(mt_enable(&t, 6, false), 0);
+	for (size_t i = 0; i < SMMUKIT_ARRAY_SIZE(bad); i++)
+		stop_fix_resume(&t, bad[i].dw0, bad[i].dw1);
+	/* A range TLBI on an SMMU without RIL. */
+	assert_int_equal(smmuv3_cmd_encode(&(struct smmuv3_cmd){
+			.opcode = SMMUV3_OP_TLBI_NH_VA,
+			.tlbi = { .asid = 1, .addr = 0x1000, .leaf = true,
+				  .tg = CMD1_TG_4K, .ttl = 3, .num = 1 } }, dw), 0);
+	stop_fix_resume(&t, dw[0], dw[1]);
+	assert_int_equal(mt_stats(&t).cerrors, SMMUKIT_ARRAY_SIZE(bad) + 1);
+	mt_teardown(&t);
+}
+
+static void test_trace_reports_cerror(void **state)
+{
+	struct mt t;
+
+	(void)state;
+	assert_int_equal(mt_setup(&t, NULL, NULL), 0);
+	assert_int_equal(mt_enable(&t, 6, false), 0);
+	/* Range TLBI with NUM = SCALE = TTL = 0 is reserved. */
+	stop_fix_resume(&t, 0x12, 0x1000 | (1u << 10));
+	assert_true(mt_stats(&t).gerrors >= 1);
+	mt_teardown(&t);
+}
+
+static void test_abt_outside_memory(void **state)
+{
+	struct mt t;
+	uint32_t cons;
+
+	(void)state;
+	assert_int_equal(mt_setup(&t, NULL, NULL), 0);
+	mt_wr64(&t, SMMUV3_CMDQ_BASE, 0x1000 | 4);
+	mt_wr32(&t, SMMUV3_CR0, (uint32_t)CR0_CMDQEN);
+	mt_wr32(&t, SMMUV3_CMDQ_PROD, 1);
+	for (int i = 0; i < 10; i++)
+		smmukit_plat_relax(t.plat);
+	cons = mt_rd32(&t, SMMUV3_CMDQ_CONS);
+	assert_int_equal(smmukit_field_get(CMDQ_CONS_ERR, cons),
+			 SMMUV3_CERROR_ABT);
+	assert_int_equal(smmuv3_q_ptr(cons, 4), 0);
+	assert_true(mt_rd32(&t, SMMUV3_GERROR) & GERROR_CMDQ_ERR);
+	mt_teardown(&t);
+}
+
+static void test_stall_fault(void **state)
+{
+	struct mt t;
+
+	(void)state;
+	assert_int_equal(mt_setup(&t, NULL, NULL), 0);
+	assert_int_equal(mt_enable(&t, 6, false), 0);
+	mt_teardown(&t);
+	assert_int_equal(mt_setup(&t, "cmdq_stall", NULL), 0);
+	/* Bring-up itself times out: CONS never moves. */
+	assert_int_equal(mt_enable(&t, 6, false), -SMMUKIT_ETIMEDOUT);
+	assert_int_equal(smmuv3_q_ptr(mt_rd32(&t, SMMUV3_CMDQ_CONS), 8), 0);
+	assert_int_equal(mt_stats(&t).cmds, 0);
+	mt_teardown(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ill_variants),
+		cmocka_unit_test(test_trace_reports_cerror),
+		cmocka_unit_test(test_abt_outside_memory),
+		cmocka_unit_test(test_stall_fault),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
