@@ -12,9 +12,14 @@
 #include "pgtable_internal.h"
 #include "smmukit/lpae_hw.h"
 
+/*
+ * Every field is immutable after alloc. The tables themselves take no lock:
+ * descriptors change only by single-copy-atomic stores or compare-and-swap,
+ * and the caller keeps concurrent operations on disjoint IOVA ranges, so a
+ * table is only removed by the one operation whose range covers it.
+ */
 struct lpae {
 	struct smmukit_pgtable pub;
-	/* Everything below is immutable after alloc, except the tables. */
 	struct smmukit_platform *plat;
 	const struct smmukit_pgtable_flush_ops *fops;
 	void *cookie;
