@@ -34,6 +34,10 @@ struct lpae {
 	uint64_t ia_limit;	/* 2^ias */
 	uint64_t oa_limit;	/* 2^oas */
 	struct smmukit_dma_pages pgd;
+	/* Precomputed per level so the walk needs no multiply or divide. */
+	unsigned char shift[4];		/* log2 of the size one entry maps */
+	unsigned entries[4];		/* entries in a table of that level */
+	signed char size_level[64];	/* log2(pgsize) -> level, -1 if none */
 };
 
 /* Where a walk stands: one table, as the CPU and the device see it. */
@@ -55,7 +59,7 @@ static struct lpae *to_lpae(struct smmukit_pgtable *pgt)
 
 static unsigned lvl_shift(const struct lpae *d, unsigned level)
 {
-	return d->pg_shift + d->bpl * (3 - level);
+	return d->shift[level];
 }
 
 static uint64_t lvl_size(const struct lpae *d, unsigned level)
@@ -63,15 +67,15 @@ static uint64_t lvl_size(const struct lpae *d, unsigned level)
 	return UINT64_C(1) << lvl_shift(d, level);
 }
 
-static unsigned lvl_bits(const struct lpae *d, unsigned level)
+/* Entries in a table at level (the root's count includes concatenation). */
+static unsigned lvl_entries(const struct lpae *d, unsigned level)
 {
-	return level == d->start_level ? d->pgd_bits : d->bpl;
+	return d->entries[level];
 }
 
 static unsigned lvl_idx(const struct lpae *d, unsigned level, uint64_t iova)
 {
-	return (unsigned)((iova >> lvl_shift(d, level)) &
-			  ((UINT64_C(1) << lvl_bits(d, level)) - 1));
+	return (unsigned)(iova >> lvl_shift(d, level)) & (lvl_entries(d, level) - 1);
 }
 
 static bool desc_valid(uint64_t desc)
@@ -171,9 +175,9 @@ static uint64_t prot_to_attr(const struct lpae *d, unsigned prot,
 /* Level whose leaf size is pgsize, or -1 if pgsize is not in the bitmap. */
 static int pgsize_level(const struct lpae *d, uint64_t pgsize)
 {
-	if (!smmukit_is_pow2(pgsize) || !(pgsize & d->pub.cfg.pgsize_bitmap))
+	if (!smmukit_is_pow2(pgsize))
 		return -1;
-	return 3 - (int)((smmukit_ilog2(pgsize) - d->pg_shift) / d->bpl);
+	return d->size_level[smmukit_ilog2(pgsize)];
 }
 
 /* ---- table pages ---- */
@@ -355,7 +359,7 @@ static int check_unmap(struct lpae *d, uint64_t iova, unsigned level,
 			return 1;
 		idx = lvl_idx(d, level, iova);
 		n = (unsigned)smmukit_min_u64(pgcount,
-					      (UINT64_C(1) << lvl_bits(d, level)) - idx);
+					      lvl_entries(d, level) - idx);
 		for (unsigned i = 0; i < n; i++)
 			if (!desc_valid(smmukit_read_once64(&t.cpu[idx + i])))
 				return 1;
@@ -390,7 +394,7 @@ static int64_t unmap_range(struct lpae *d, uint64_t iova, unsigned level,
 			break;
 		idx = lvl_idx(d, level, chunk_iova);
 		n = (unsigned)smmukit_min_u64(pgcount - done,
-					      (UINT64_C(1) << lvl_bits(d, level)) - idx);
+					      lvl_entries(d, level) - idx);
 		for (i = 0; i < n; i++) {
 			uint64_t desc = smmukit_read_once64(&t.cpu[idx + i]);
 
@@ -419,11 +423,12 @@ static int64_t unmap_range(struct lpae *d, uint64_t iova, unsigned level,
 	return (int64_t)(done * pgsize);
 }
 
-static int check_range(const struct lpae *d, uint64_t iova, uint64_t pgsize,
+/* Is [addr, addr + pgcount * pgsize) inside [0, limit)? pgsize is a power of 2. */
+static int check_range(const struct lpae *d, uint64_t addr, uint64_t pgsize,
 		       uint64_t pgcount, uint64_t limit)
 {
-	if (pgcount > limit / pgsize || iova >= limit ||
-	    pgcount * pgsize > limit - iova)
+	if (pgcount > (limit >> smmukit_ctz64(pgsize)) || addr >= limit ||
+	    pgcount * pgsize > limit - addr)
 		return -SMMUKIT_ERANGE;
 	return 0;
 }
@@ -443,7 +448,7 @@ static int64_t lpae_unmap_pages(struct smmukit_pgtable *pgt, uint64_t iova,
 	if (ret)
 		return ret;
 	/* Several tables: rule out a late partial-block error first. */
-	if (smmukit_unlikely(pgcount > (UINT64_C(1) << lvl_bits(d, (unsigned)level)) -
+	if (smmukit_unlikely(pgcount > lvl_entries(d, (unsigned)level) -
 				       lvl_idx(d, (unsigned)level, iova))) {
 		ret = check_unmap(d, iova, (unsigned)level, pgcount);
 		if (ret < 0)
@@ -508,7 +513,7 @@ static int lpae_map_pages(struct smmukit_pgtable *pgt, uint64_t iova,
 		}
 		idx = lvl_idx(d, (unsigned)level, chunk_iova);
 		n = (unsigned)smmukit_min_u64(pgcount - done,
-					      (UINT64_C(1) << lvl_bits(d, (unsigned)level)) - idx);
+					      lvl_entries(d, (unsigned)level) - idx);
 		for (i = 0; i < n; i++, pa += pgsize) {
 			uint64_t old = smmukit_read_once64(&t.cpu[idx + i]);
 
@@ -568,6 +573,9 @@ static int lpae_iova_to_phys(struct smmukit_pgtable *pgt, uint64_t iova,
 		if (!desc_valid(desc))
 			return -SMMUKIT_ENOENT;
 		if (desc_is_leaf(desc, level)) {
+			/* A block where the granule allows none is a walk fault. */
+			if (smmukit_unlikely(d->size_level[lvl_shift(d, level)] < 0))
+				return -SMMUKIT_ENOENT;
 			*pa = (lpae_desc_to_oa(desc, d->pg_shift) & ~(size - 1)) |
 			      (iova & (size - 1));
 			return 0;
@@ -634,6 +642,10 @@ static int compute_geometry(struct lpae *d, const struct smmukit_pgtable_cfg *cf
 			return -SMMUKIT_EINVAL;
 		if (d->pg_shift == 14 && d->start_level == 1 && cfg->oas <= 40)
 			return -SMMUKIT_EINVAL;
+	}
+	for (unsigned level = 0; level < 4; level++) {
+		d->shift[level] = (unsigned char)(d->pg_shift + d->bpl * (3 - level));
+		d->entries[level] = 1u << (level == d->start_level ? d->pgd_bits : d->bpl);
 	}
 	d->pub.cfg.levels = 4 - d->start_level;
 	d->pub.cfg.start_level = d->start_level;
@@ -741,6 +753,11 @@ int smmukit_pgtable_alloc(struct smmukit_pgtable_cfg *cfg,
 	if (ret)
 		goto err_free;
 	d->pub.cfg.pgsize_bitmap = compute_pgsizes(d);
+	for (unsigned b = 0; b < 64; b++)
+		d->size_level[b] = -1;
+	for (unsigned level = d->start_level; level < 4; level++)
+		if (lvl_size(d, level) & d->pub.cfg.pgsize_bitmap)
+			d->size_level[lvl_shift(d, level)] = (signed char)level;
 	root_order = d->pub.cfg.root_size <= SMMUKIT_PAGE_SIZE ? 0 :
 		     smmukit_ilog2(d->pub.cfg.root_size) - SMMUKIT_PAGE_SHIFT;
 	ret = smmukit_plat_alloc_pages(d->plat, root_order, &d->pgd);
@@ -813,7 +830,7 @@ uint64_t smmukit_pgtable_encode_leaf(const struct smmukit_pgtable *pgt,
 static int walk_table(struct lpae *d, struct tbl t, unsigned level,
 		      smmukit_pgtable_walk_fn fn, void *arg)
 {
-	unsigned n = 1u << lvl_bits(d, level);
+	unsigned n = lvl_entries(d, level);
 
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t desc = smmukit_read_once64(&t.cpu[i]);
