@@ -254,6 +254,10 @@ static int dump_one(void *arg, smmukit_phys_t table_pa, unsigned level,
 	c->iova[level] = iova;
 	printf("%*sL%u[%u] ", (int)(2 * (level - cfg->start_level)), "", level,
 	       index);
+	if (level == cfg->start_level && cfg->concat_tables > 1)
+		printf("(root table %llu) ",
+		       (unsigned long long)((table_pa - smmukit_pgtable_root_pa(c->pgt)) >>
+					    pg_shift));
 	if (is_table) {
 		printf("table -> %s  (iova %s, desc %s)\n",
 		       tool_hex(hb[0], lpae_desc_to_oa(desc, pg_shift)),

@@ -111,6 +111,7 @@ expect_line "$TMP/o3" 3 "{\"op\":\"dump\",\"root\":\"$root\",\"entries\":[{\"tab
 "$SMMUKIT" pgtable --stage 2 --granule 4k --ias 40 --oas 40 "$TMP/s3.txt" > "$TMP/o3h" ||
 	fail "stage 2 human run failed"
 expect_grep "$TMP/o3h" '2 concatenated tables'
+expect_grep "$TMP/o3h" '^L1\[1\] (root table 1) block iova 0x8040000000 -> pa 0x40000000 size 1G'
 expect_grep "$TMP/o3h" 's2ap=rw memattr=0xf(wb) xn sh=inner af'
 
 # --- 16K and 64K granules ----------------------------------------------------
