@@ -98,6 +98,8 @@ struct smmukit_iotlb_gather {
 
 static inline void smmukit_pgtable_gather_init(struct smmukit_iotlb_gather *g)
 {
+	if (!g)
+		return;
 	g->start = UINT64_MAX;
 	g->end = 0;
 	g->pgsize = 0;
@@ -153,7 +155,7 @@ static inline void smmukit_pgtable_gather_reset_range(struct smmukit_iotlb_gathe
 static inline uint64_t smmukit_pgtable_free_freelist(struct smmukit_platform *p,
 						     struct smmukit_iotlb_gather *g)
 {
-	return smmukit_pgtable_freelist_free(p, &g->freelist);
+	return g ? smmukit_pgtable_freelist_free(p, &g->freelist) : 0;
 }
 
 /* ---- flush ops: the page table calls its owner ---- */
