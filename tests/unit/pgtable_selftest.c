@@ -540,6 +540,55 @@ static void test_gather_and_freelist(void **state)
 	smmukit_posix_destroy(p);
 }
 
+/* The convenience map picks the largest sizes the alignment allows. */
+static int stop_at_second(void *arg, smmukit_phys_t table_pa, unsigned level,
+			  unsigned index, uint64_t desc)
+{
+	unsigned *n = arg;
+
+	return ++*n == 2 ? 7 : 0;
+}
+
+static void test_convenience_map(void **state)
+{
+	struct smmukit_platform *p = test_platform(false);
+	struct smmukit_pgtable_cfg cfg;
+	struct smmukit_pgtable *pgt;
+	struct flush_rec rec;
+	const unsigned rw = SMMUKIT_PROT_READ | SMMUKIT_PROT_WRITE;
+	uint64_t leaves, mapped = 0;
+	unsigned n = 0;
+
+	assert_int_equal(test_pgtable(p, 1, SMMUKIT_SZ_4K, 48, 48, true, &rec, &cfg, &pgt), 0);
+	/* Same alignment: page, two 2M blocks, page. */
+	assert_int_equal(smmukit_pgtable_map(pgt, 0x1ff000, 0x401ff000, 0x402000, rw, &mapped), 0);
+	assert_int_equal(mapped, 0x402000);
+	test_table_pages(pgt, &leaves);
+	assert_int_equal(leaves, 4);
+	assert_true(test_translates(pgt, 0x3fffff, 0x403fffff));
+	assert_true(test_translates(pgt, 0x600fff, 0x40600fff));
+	/* IOVA and PA differ in 2M alignment: 4K pages only. */
+	assert_int_equal(smmukit_pgtable_map(pgt, 0x40000000, 0x1000, 0x400000, rw, &mapped), 0);
+	test_table_pages(pgt, &leaves);
+	assert_int_equal(leaves, 4 + 1024);
+	/* A 1G-aligned pair: one block. */
+	assert_int_equal(smmukit_pgtable_map(pgt, 0x80000000, 0xc0000000, SZ_1G, rw, NULL), 0);
+	test_table_pages(pgt, &leaves);
+	assert_int_equal(leaves, 4 + 1024 + 1);
+	/* The walk stops when the callback says so, with its value. */
+	assert_int_equal(smmukit_pgtable_walk(pgt, stop_at_second, &n), 7);
+	assert_int_equal(n, 2);
+	/* Unmap it all in one go: 4K, 2M, 2M, 4K runs; then 4K pages; then 1G. */
+	assert_int_equal(smmukit_pgtable_unmap(pgt, 0x1ff000, 0x402000, NULL), 0x402000);
+	assert_int_equal(smmukit_pgtable_unmap(pgt, 0x40000000, 0x400000, NULL), 0x400000);
+	assert_int_equal(smmukit_pgtable_unmap(pgt, 0x80000000, SZ_1G, NULL), (int64_t)SZ_1G);
+	test_table_pages(pgt, &leaves);
+	assert_int_equal(leaves, 0);
+	assert_false(rec.bad);
+	smmukit_pgtable_free(pgt);
+	smmukit_posix_destroy(p);
+}
+
 /* ---- non-coherent walker: every descriptor must be cleaned ---- */
 
 #define SYNC_SLOTS 262144
@@ -671,6 +720,7 @@ int main(void)
 		cmocka_unit_test(test_map_conflict_undone),
 		cmocka_unit_test(test_unmap_rules),
 		cmocka_unit_test(test_gather_and_freelist),
+		cmocka_unit_test(test_convenience_map),
 		cmocka_unit_test(test_noncoherent_syncs),
 	};
 
