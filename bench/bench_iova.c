@@ -16,7 +16,7 @@
  *  3. depot size over time: a burst of frees, then idle, with the depot
  *     trimmed every 50 ms of (manual) time.
  *
- * Each measurement is repeated --reps times (default 5); medians are shown.
+ * Each measurement is repeated --reps times (default 3); medians are shown.
  * --json prints one JSON object per line, the last one the full result.
  */
 #include <stdbool.h>
@@ -422,8 +422,8 @@ static uint64_t next_pow2_above(uint64_t v)
 int main(int argc, char **argv)
 {
 	struct opts o = {
-		.reps = 5, .live = 100000, .fast_iters = 2000000,
-		.typical_iters = 50000, .worst_iters = 200, .seed = 1,
+		.reps = 3, .live = 100000, .fast_iters = 2000000,
+		.typical_iters = 10000, .worst_iters = 200, .seed = 1,
 	};
 	struct smmukit_posix_config pcfg = { .nr_cpus = 2, .mem_size = 16u << 20 };
 	double f1[32], f8[32], t1[32], ff[32], ours_typ[32], cn_typ[32];
@@ -493,6 +493,8 @@ int main(int argc, char **argv)
 		ours_wmax[rep] = ro.worst_max_ns;
 		cn_wmax[rep] = rc.worst_max_ns;
 		cn_steps = cn.walk_steps;
+		if (cn_check(&cn) || smmukit_iova_check(dom))
+			die("consistency check");
 		cn_destroy(&cn);
 		smmukit_iova_domain_destroy(dom);
 		if (o.json)

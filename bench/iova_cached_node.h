@@ -321,4 +321,21 @@ static inline int cn_free(struct cn_domain *d, uint64_t pfn)
 	return 0;
 }
 
+/* Ranges in order, disjoint, inside the domain; returns the number of faults. */
+static inline uint64_t cn_check(struct cn_domain *d)
+{
+	struct cn_node *n = d->root, *prev = NULL;
+	uint64_t faults = 0, count = 0;
+
+	while (n && n->left)
+		n = n->left;
+	for (; n; prev = n, n = cn_next(n), count++) {
+		if (n->pfn_lo > n->pfn_hi || n->pfn_lo < d->start_pfn)
+			faults++;
+		if (prev && prev->pfn_hi >= n->pfn_lo)
+			faults++;
+	}
+	return faults + (count != d->nr_nodes + 1);
+}
+
 #endif /* BENCH_IOVA_CACHED_NODE_H */
