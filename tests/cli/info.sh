@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# smmukit info: brings the driver up on the model; --json prints one object
+# with exactly the documented keys; unknown model keys exit 2.
+set -u
+
+SMMUKIT=${SMMUKIT:?set SMMUKIT to the smmukit binary}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+fails=0
+
+fail() {
+	echo "FAIL: $*" >&2
+	fails=$((fails + 1))
+}
+
+# expect_json MODEL_KEYS EXACT_OBJECT
+expect_json() {
+	local out rc
+	out=$("$SMMUKIT" info --json --model "$1" 2>"$TMP/err")
+	rc=$?
+	[ $rc -eq 0 ] || fail "info --model $1: exit $rc ($(cat "$TMP/err"))"
+	[ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] || fail "info --model $1: not one line"
+	[ "$out" = "$2" ] || fail "info --model $1: got $out, want $2"
+}
+
+expect_json "strtab=2lvl" \
+'{"features":{"s1":true,"s2":true,"ril":true,"msi":false,"sev":false,"coherent":true,"hyp":false,"asid16":true,"vmid16":true,"strtab_2lvl":true},"ias":48,"oas":48,"cmdq_entries":1024,"evtq_entries":256,"strtab":"2-level"}'
+
+expect_json "strtab=linear,ril=0,msi,sev,hyp,coherent=0,asid16=0,vmid16=0,stages=s1,oas=40,cmdq_log2=8,evtq_log2=5" \
+'{"features":{"s1":true,"s2":false,"ril":false,"msi":true,"sev":true,"coherent":false,"hyp":true,"asid16":false,"vmid16":false,"strtab_2lvl":false},"ias":48,"oas":40,"cmdq_entries":256,"evtq_entries":32,"strtab":"linear"}'
+
+# Stage 2 only: the input size is the IPA size, i.e. the OAS.
+expect_json "stages=s2,oas=44" \
+'{"features":{"s1":false,"s2":true,"ril":true,"msi":false,"sev":false,"coherent":true,"hyp":false,"asid16":true,"vmid16":true,"strtab_2lvl":true},"ias":44,"oas":44,"cmdq_entries":1024,"evtq_entries":256,"strtab":"2-level"}'
+
+# 2-level supported but few SIDs: a linear table is enough.
+out=$("$SMMUKIT" info --json --model sidsize=6 2>/dev/null)
+case "$out" in
+*'"strtab_2lvl":true'*'"strtab":"linear"'*) ;;
+*) fail "sidsize=6: $out" ;;
+esac
+
+# Text mode: what the driver found, and the probe summary line on stderr.
+"$SMMUKIT" info --model strtab=linear >"$TMP/out" 2>"$TMP/err" || fail "text mode exit $?"
+grep -q '^stream table: linear' "$TMP/out" || fail "text: no stream table line"
+grep -q '^features: s1 s2 ril coherent' "$TMP/out" || fail "text: no features line"
+grep -q '^command queue: 1024 entries' "$TMP/out" || fail "text: no queue line"
+grep -q 'smmu: SMMUv3' "$TMP/err" || fail "text: no probe summary on stderr"
+
+# Errors: unknown key, bad value, unknown option: one line, exit 2.
+for bad in "bogus=1" "strtab=3lvl" "oas=47"; do
+	"$SMMUKIT" info --json --model "$bad" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	[ $rc -eq 2 ] || fail "--model $bad: exit $rc, want 2"
+	[ -s "$TMP/out" ] && fail "--model $bad: stdout not empty"
+	[ "$(wc -l <"$TMP/err")" -eq 1 ] || fail "--model $bad: not one error line"
+done
+"$SMMUKIT" info --frobnicate >/dev/null 2>&1
+[ $? -eq 2 ] || fail "unknown option: want exit 2"
+"$SMMUKIT" info --model >/dev/null 2>&1
+[ $? -eq 2 ] || fail "--model without value: want exit 2"
+"$SMMUKIT" info --help | grep -q 'usage: smmukit info' || fail "--help"
+
+[ $fails -eq 0 ] && echo "info: all checks passed"
+exit $((fails > 0))
