@@ -1,0 +1,533 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * smmukit model: the SMMU a user can poke. Runs a script of register
+ * accesses, memory writes and device DMA against the hardware model on a
+ * manual clock, printing one line per result (one JSON object per line with
+ * --json). Event records, command errors, refused writes and stale accesses
+ * appear as their own lines when they happen. This is the way to learn the
+ * SMMUv3 programming model, to reproduce a bug, and the entry point that
+ * fuzzers reuse.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "smmukit/model.h"
+#include "smmukit/platform_posix.h"
+#include "smmukit/smmuv3_hw.h"
+#include "tool.h"
+
+#define MAX_TOK 80
+#define MAX_DMA_LEN (UINT64_C(1) << 20)
+
+struct model_run {
+	struct smmukit_platform *plat;
+	struct smmukit_model *m;
+	struct smmukit_mmio mmio;
+	bool json;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: smmukit model [--model KEY=VAL,...] [--profile NAME|PATH] [--json]\n"
+		"                     [SCRIPT|-]\n"
+		"\n"
+		"Runs SCRIPT (default: standard input) against the SMMUv3 model, one\n"
+		"command a line:\n"
+		"  w32 OFFSET VALUE | w64 OFFSET VALUE   write a register\n"
+		"  r32 OFFSET | r64 OFFSET               read a register\n"
+		"  mem PADDR HEX...                      write simulated memory: each\n"
+		"                                        0x-token is a 64-bit little-endian\n"
+		"                                        word, other tokens are hex bytes\n"
+		"  peek PADDR LEN                        read simulated memory (LEN <= 4096)\n"
+		"  dma SID IOVA r|w LEN [HEX]            device access through the SMMU\n"
+		"                                        (writes HEX bytes, or 0xa5s)\n"
+		"  advance NS                            move the manual clock\n"
+		"  stats                                 print the model's counters\n"
+		"RAM starts at 0x80000000 (1 GiB). Event records, command errors,\n"
+		"refused register writes and stale accesses are printed as they happen.\n"
+		"Model keys: stages=s1|s2|s1s2 strtab=linear|2lvl ril msi sev coherent\n"
+		"hyp asid16 vmid16 sidsize= ssidsize= cmdq_log2= evtq_log2= oas= gran=\n"
+		"checking cmdq_stall. Profiles: 'zero' or a file in " SMMUKIT_PROFILE_DIR
+		"\nor a path; --cmdline model.KEY=V overrides one profile key.\n"
+		"A bad line prints its number and the command exits 2.\n");
+}
+
+static const char *event_name(unsigned ev)
+{
+	return ev == SMMUKIT_MODEL_ABORT ? "ABORT" : smmuv3_event_name(ev);
+}
+
+static void on_trace(void *arg, const struct smmukit_model_trace_rec *r)
+{
+	struct model_run *run = arg;
+	char h1[20], h2[20];
+
+	switch (r->kind) {
+	case SMMUKIT_MODEL_TRACE_EVENT:
+		if (run->json) {
+			printf("{\"op\":\"event\",\"type\":");
+			tool_json_str(stdout, smmuv3_event_name(r->code));
+			printf(",\"sid\":%u,\"addr\":\"%s\",\"rnw\":%s,\"recorded\":%s}\n",
+			       r->sid, tool_hex(h1, r->addr),
+			       r->rnw ? "true" : "false",
+			       r->recorded ? "true" : "false");
+		} else {
+			printf("event %s sid=%u addr=%s rnw=%d%s\n",
+			       smmuv3_event_name(r->code), r->sid,
+			       tool_hex(h1, r->addr), r->rnw,
+			       r->recorded ? "" : " (not written: queue off or full)");
+		}
+		break;
+	case SMMUKIT_MODEL_TRACE_CERROR:
+		if (run->json) {
+			printf("{\"op\":\"cerror\",\"type\":");
+			tool_json_str(stdout, smmuv3_cerror_name(r->code));
+			printf(",\"slot\":\"%s\",\"cmd\":\"%s\",\"why\":",
+			       tool_hex(h1, r->addr), tool_hex(h2, r->dw[0]));
+			tool_json_str(stdout, r->why ? r->why : "");
+			printf("}\n");
+		} else {
+			printf("cerror %s slot=%s cmd=%s: %s\n",
+			       smmuv3_cerror_name(r->code), tool_hex(h1, r->addr),
+			       tool_hex(h2, r->dw[0]), r->why ? r->why : "");
+		}
+		break;
+	case SMMUKIT_MODEL_TRACE_STALE:
+		if (run->json) {
+			printf("{\"op\":\"stale\",\"kind\":\"%s\",\"sid\":%u,\"addr\":\"%s\",\"old_pa\":\"%s\"",
+			       r->new_event ? "unmapped" : "reused", r->sid,
+			       tool_hex(h1, r->addr), tool_hex(h2, r->pa));
+			if (r->new_event) {
+				printf(",\"new_event\":");
+				tool_json_str(stdout, event_name(r->new_event));
+			} else {
+				printf(",\"new_pa\":\"%s\"", tool_hex(h1, r->new_pa));
+			}
+			printf("}\n");
+		} else {
+			printf("stale %s sid=%u addr=%s old_pa=%s\n",
+			       r->new_event ? "unmapped" : "reused", r->sid,
+			       tool_hex(h1, r->addr), tool_hex(h2, r->pa));
+		}
+		break;
+	case SMMUKIT_MODEL_TRACE_REFUSED:
+	case SMMUKIT_MODEL_TRACE_VIOLATION:
+		if (run->json) {
+			printf("{\"op\":\"%s\",\"addr\":\"%s\",\"why\":",
+			       r->kind == SMMUKIT_MODEL_TRACE_REFUSED ? "refused" :
+									 "violation",
+			       tool_hex(h1, r->addr));
+			tool_json_str(stdout, r->why ? r->why : "");
+			printf("}\n");
+		} else {
+			printf("%s %s: %s\n",
+			       r->kind == SMMUKIT_MODEL_TRACE_REFUSED ? "refused" :
+									 "violation",
+			       tool_hex(h1, r->addr), r->why ? r->why : "");
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static uint64_t num(const char *s, unsigned lineno, const char *what)
+{
+	uint64_t v;
+
+	if (!tool_parse_u64(s, true, &v))
+		tool_fail("model: line %u: bad %s '%s'", lineno, what, s);
+	return v;
+}
+
+/* Append hex bytes (or a 0x little-endian word) from tok to buf. */
+static size_t parse_hex(const char *tok, unsigned char *buf, size_t cap,
+			unsigned lineno)
+{
+	size_t n = 0, len = strlen(tok);
+
+	if (len > 2 && tok[0] == '0' && (tok[1] == 'x' || tok[1] == 'X')) {
+		uint64_t v = num(tok, lineno, "word");
+
+		if (cap < 8)
+			tool_fail("model: line %u: too much data", lineno);
+		for (unsigned i = 0; i < 8; i++)
+			buf[i] = (unsigned char)(v >> (8 * i));
+		return 8;
+	}
+	if (len % 2)
+		tool_fail("model: line %u: odd number of hex digits in '%s'",
+			  lineno, tok);
+	for (size_t i = 0; i < len; i += 2) {
+		char pair[3] = { tok[i], tok[i + 1], 0 };
+
+		if (!isxdigit((unsigned char)pair[0]) ||
+		    !isxdigit((unsigned char)pair[1]))
+			tool_fail("model: line %u: bad hex '%s'", lineno, tok);
+		if (n == cap)
+			tool_fail("model: line %u: too much data", lineno);
+		buf[n++] = (unsigned char)strtoul(pair, NULL, 16);
+	}
+	return n;
+}
+
+static void print_hex_bytes(const unsigned char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		printf("%02x", b[i]);
+}
+
+static void print_stats(struct model_run *run)
+{
+	struct smmukit_model_stats s;
+	const struct {
+		const char *name;
+		uint64_t v;
+	} *f, fields[] = {
+#define S(x) { #x, 0 }
+		S(translations), S(iotlb_hits), S(iotlb_misses),
+		S(iotlb_evictions), S(iotlb_invalidated), S(walks),
+		S(walk_faults), S(walk_reads), S(walkcache_hits),
+		S(cfgcache_hits), S(cfgcache_misses), S(cmds), S(syncs),
+		S(msi_writes), S(sevs), S(cerrors), S(events), S(events_lost),
+		S(events_dropped), S(gerrors), S(refused_writes), S(checks),
+		S(stale_unmapped), S(stale_reused), S(free_violations),
+		S(sync_violations), S(iotlb_valid), S(walkcache_valid),
+		S(cfgcache_valid),
+#undef S
+	};
+	uint64_t vals[SMMUKIT_ARRAY_SIZE(fields)];
+	size_t i = 0;
+
+	smmukit_model_get_stats(run->m, &s);
+	vals[i++] = s.translations;
+	vals[i++] = s.iotlb_hits;
+	vals[i++] = s.iotlb_misses;
+	vals[i++] = s.iotlb_evictions;
+	vals[i++] = s.iotlb_invalidated;
+	vals[i++] = s.walks;
+	vals[i++] = s.walk_faults;
+	vals[i++] = s.walk_reads;
+	vals[i++] = s.walkcache_hits;
+	vals[i++] = s.cfgcache_hits;
+	vals[i++] = s.cfgcache_misses;
+	vals[i++] = s.cmds;
+	vals[i++] = s.syncs;
+	vals[i++] = s.msi_writes;
+	vals[i++] = s.sevs;
+	vals[i++] = s.cerrors;
+	vals[i++] = s.events;
+	vals[i++] = s.events_lost;
+	vals[i++] = s.events_dropped;
+	vals[i++] = s.gerrors;
+	vals[i++] = s.refused_writes;
+	vals[i++] = s.checks;
+	vals[i++] = s.stale_unmapped;
+	vals[i++] = s.stale_reused;
+	vals[i++] = s.free_violations;
+	vals[i++] = s.sync_violations;
+	vals[i++] = s.iotlb_valid;
+	vals[i++] = s.walkcache_valid;
+	vals[i++] = s.cfgcache_valid;
+	printf(run->json ? "{\"op\":\"stats\"" : "stats");
+	for (i = 0; i < SMMUKIT_ARRAY_SIZE(fields); i++) {
+		f = &fields[i];
+		if (run->json)
+			printf(",\"%s\":%llu", f->name, (unsigned long long)vals[i]);
+		else
+			printf(" %s=%llu", f->name, (unsigned long long)vals[i]);
+	}
+	if (run->json) {
+		printf(",\"cmds_by_op\":{");
+		for (unsigned op = 0, first = 1; op < SMMUKIT_MODEL_NR_OPCODES; op++) {
+			if (!s.cmds_by_op[op])
+				continue;
+			printf("%s\"%s\":%llu", first ? "" : ",",
+			       smmuv3_cmd_name(op),
+			       (unsigned long long)s.cmds_by_op[op]);
+			first = 0;
+		}
+		printf("}}\n");
+	} else {
+		printf("\n");
+	}
+}
+
+static void do_dma(struct model_run *run, char **tok, int n, unsigned lineno)
+{
+	uint32_t sid;
+	uint64_t iova, len, sidv;
+	bool w;
+	unsigned char *buf;
+	struct smmukit_model_dma_result r;
+	char h[20];
+	int ret;
+
+	if (n < 5)
+		tool_fail("model: line %u: dma SID IOVA r|w LEN [HEX]", lineno);
+	sidv = num(tok[1], lineno, "SID");
+	if (sidv > UINT32_MAX)
+		tool_fail("model: line %u: SID too large", lineno);
+	sid = (uint32_t)sidv;
+	iova = num(tok[2], lineno, "IOVA");
+	if (!strcmp(tok[3], "r"))
+		w = false;
+	else if (!strcmp(tok[3], "w"))
+		w = true;
+	else
+		tool_fail("model: line %u: direction must be r or w", lineno);
+	len = num(tok[4], lineno, "LEN");
+	if (!len || len > MAX_DMA_LEN)
+		tool_fail("model: line %u: LEN must be 1..%llu", lineno,
+			  (unsigned long long)MAX_DMA_LEN);
+	if (iova + len - 1 < iova)
+		tool_fail("model: line %u: IOVA + LEN wraps", lineno);
+	buf = malloc(len);
+	if (!buf)
+		tool_fail("model: out of memory");
+	memset(buf, 0xa5, len);
+	if (n > 5) {
+		size_t got = 0;
+
+		if (!w)
+			tool_fail("model: line %u: data only for writes", lineno);
+		for (int i = 5; i < n; i++)
+			got += parse_hex(tok[i], buf + got, len - got, lineno);
+	}
+	ret = smmukit_model_dma(run->m, sid, SMMUKIT_MODEL_NO_SSID, iova, len, w,
+				buf, &r);
+	if (ret < 0)
+		tool_fail("model: line %u: dma: %s", lineno, tool_errname(ret));
+	if (run->json) {
+		if (ret == 0) {
+			printf("{\"op\":\"dma\",\"ok\":true,\"pa\":\"%s\",\"cost_ns\":%llu,\"hit\":%s",
+			       tool_hex(h, r.pa), (unsigned long long)r.cost_ns,
+			       r.iotlb_hit ? "true" : "false");
+			if (!w && len <= 64) {
+				printf(",\"data\":\"");
+				print_hex_bytes(buf, len);
+				printf("\"");
+			}
+			printf("}\n");
+		} else {
+			printf("{\"op\":\"dma\",\"ok\":false,\"event\":");
+			tool_json_str(stdout, event_name(r.event));
+			printf(",\"bytes\":%llu}\n", (unsigned long long)r.bytes);
+		}
+	} else if (ret == 0) {
+		printf("dma ok pa=%s cost=%lluns%s", tool_hex(h, r.pa),
+		       (unsigned long long)r.cost_ns, r.iotlb_hit ? " (hit)" : "");
+		if (!w && len <= 64) {
+			printf(" data=");
+			print_hex_bytes(buf, len);
+		}
+		printf("\n");
+	} else {
+		printf("dma fault %s after %llu bytes\n", event_name(r.event),
+		       (unsigned long long)r.bytes);
+	}
+	free(buf);
+}
+
+static void run_line(struct model_run *run, char **tok, int n, unsigned lineno)
+{
+	char h1[20], h2[20];
+	const char *op = tok[0];
+
+	if (!strcmp(op, "w32") || !strcmp(op, "w64")) {
+		uint64_t off, val;
+
+		if (n != 3)
+			tool_fail("model: line %u: %s OFFSET VALUE", lineno, op);
+		off = num(tok[1], lineno, "offset");
+		val = num(tok[2], lineno, "value");
+		if (op[1] == '3') {
+			if (val > UINT32_MAX)
+				tool_fail("model: line %u: value does not fit 32 bits",
+					  lineno);
+			run->mmio.ops->write32(run->mmio.ctx, off, (uint32_t)val);
+		} else {
+			run->mmio.ops->write64(run->mmio.ctx, off, val);
+		}
+	} else if (!strcmp(op, "r32") || !strcmp(op, "r64")) {
+		uint64_t off, val;
+
+		if (n != 2)
+			tool_fail("model: line %u: %s OFFSET", lineno, op);
+		off = num(tok[1], lineno, "offset");
+		val = op[1] == '3' ? run->mmio.ops->read32(run->mmio.ctx, off) :
+				     run->mmio.ops->read64(run->mmio.ctx, off);
+		if (run->json)
+			printf("{\"op\":\"%s\",\"off\":\"%s\",\"val\":\"%s\"}\n", op,
+			       tool_hex(h1, off), tool_hex(h2, val));
+		else
+			printf("%s %s = %s\n", op, tool_hex(h1, off),
+			       tool_hex(h2, val));
+	} else if (!strcmp(op, "mem")) {
+		unsigned char data[8 * MAX_TOK];
+		size_t len = 0;
+		uint64_t pa;
+		unsigned char *p;
+
+		if (n < 3)
+			tool_fail("model: line %u: mem PADDR HEX...", lineno);
+		pa = num(tok[1], lineno, "PADDR");
+		for (int i = 2; i < n; i++)
+			len += parse_hex(tok[i], data + len, sizeof(data) - len,
+					 lineno);
+		p = smmukit_posix_phys_range(run->plat, pa, len);
+		if (!p)
+			tool_fail("model: line %u: [%s, +%zu) is not in RAM", lineno,
+				  tool_hex(h1, pa), len);
+		/* The CPU's store, made visible to a non-coherent SMMU too. */
+		memcpy(p, data, len);
+		smmukit_wmb();
+		smmukit_plat_dma_sync_for_device(run->plat, pa, len);
+	} else if (!strcmp(op, "peek")) {
+		uint64_t pa, len;
+		const unsigned char *p;
+
+		if (n != 3)
+			tool_fail("model: line %u: peek PADDR LEN", lineno);
+		pa = num(tok[1], lineno, "PADDR");
+		len = num(tok[2], lineno, "LEN");
+		if (!len || len > 4096)
+			tool_fail("model: line %u: LEN must be 1..4096", lineno);
+		p = smmukit_posix_phys_range(run->plat, pa, len);
+		if (!p)
+			tool_fail("model: line %u: [%s, +%llu) is not in RAM",
+				  lineno, tool_hex(h1, pa), (unsigned long long)len);
+		if (run->json) {
+			printf("{\"op\":\"peek\",\"pa\":\"%s\",\"bytes\":\"",
+			       tool_hex(h1, pa));
+			print_hex_bytes(p, len);
+			printf("\"}\n");
+		} else {
+			printf("peek %s ", tool_hex(h1, pa));
+			print_hex_bytes(p, len);
+			printf("\n");
+		}
+	} else if (!strcmp(op, "dma")) {
+		do_dma(run, tok, n, lineno);
+	} else if (!strcmp(op, "advance")) {
+		if (n != 2)
+			tool_fail("model: line %u: advance NS", lineno);
+		smmukit_posix_clock_advance(run->plat, num(tok[1], lineno, "NS"));
+	} else if (!strcmp(op, "stats")) {
+		if (n != 1)
+			tool_fail("model: line %u: stats takes no argument", lineno);
+		print_stats(run);
+	} else {
+		tool_fail("model: line %u: unknown command '%s'", lineno, op);
+	}
+}
+
+/* --cmdline "... model.KEY=V ...": override profile keys. */
+static void apply_cmdline(struct smmukit_model_profile *prof)
+{
+	char *buf, *save = NULL, *tok;
+
+	if (!tool_globals.cmdline)
+		return;
+	buf = strdup(tool_globals.cmdline);
+	if (!buf)
+		tool_fail("model: out of memory");
+	for (tok = strtok_r(buf, " \t", &save); tok;
+	     tok = strtok_r(NULL, " \t", &save)) {
+		char *eq;
+		int ret;
+
+		if (strncmp(tok, "model.", 6))
+			continue;
+		eq = strchr(tok, '=');
+		if (!eq)
+			tool_fail("model: option '%s' needs a value", tok);
+		*eq = '\0';
+		ret = smmukit_model_profile_set(prof, tok + 6, eq + 1);
+		if (ret == -SMMUKIT_ENOENT)
+			tool_fail("model: unknown option '%s'", tok);
+		if (ret)
+			tool_fail("model: bad value '%s' for option '%s'", eq + 1,
+				  tok);
+	}
+	free(buf);
+}
+
+int tool_cmd_model(int argc, char **argv)
+{
+	struct smmukit_posix_config pc = {
+		.manual_clock = true,
+		.polled_timers = true,
+		.log_level = SMMUKIT_LOG_ERR,
+	};
+	struct smmukit_model_config cfg;
+	struct smmukit_model_profile prof;
+	struct model_run run = { 0 };
+	struct tool_script script;
+	const char *features = NULL, *profile = "zero", *path = "-";
+	char err[256], *tok[MAX_TOK];
+	int i, n, ret;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "--json")) {
+			run.json = true;
+		} else if (!strcmp(a, "--model") || !strcmp(a, "--profile")) {
+			if (i + 1 >= argc)
+				tool_fail("model: %s needs a value", a);
+			if (a[2] == 'm')
+				features = argv[++i];
+			else
+				profile = argv[++i];
+		} else if (a[0] == '-' && a[1]) {
+			tool_fail("model: unknown option '%s' (see smmukit model --help)",
+				  a);
+		} else if (i == argc - 1) {
+			path = a;
+		} else {
+			tool_fail("model: one script at most (see smmukit model --help)");
+		}
+	}
+	smmukit_model_config_default(&cfg);
+	if (features && smmukit_model_config_parse(&cfg, features, err,
+						   sizeof(err)))
+		tool_fail("model: %s", err);
+	ret = smmukit_model_profile_load(&prof, profile, SMMUKIT_PROFILE_DIR, err,
+					 sizeof(err));
+	if (ret)
+		tool_fail("model: %s", err);
+	apply_cmdline(&prof);
+	if (tool_script_open(&script, path))
+		tool_fail("model: cannot open '%s'", path);
+	ret = smmukit_posix_create(&pc, &run.plat);
+	if (ret)
+		tool_fail("model: platform: %s", tool_errname(ret));
+	ret = smmukit_model_create(run.plat, &cfg, &prof, &run.m);
+	if (ret)
+		tool_fail("model: cannot create the model: %s (check the keys)",
+			  tool_errname(ret));
+	run.mmio = smmukit_model_mmio(run.m);
+	smmukit_model_set_trace(run.m,
+				SMMUKIT_MODEL_TRACE_EVENT |
+					SMMUKIT_MODEL_TRACE_CERROR |
+					SMMUKIT_MODEL_TRACE_STALE |
+					SMMUKIT_MODEL_TRACE_REFUSED |
+					SMMUKIT_MODEL_TRACE_VIOLATION,
+				on_trace, &run);
+	while ((n = tool_script_next(&script, tok, MAX_TOK)) != 0) {
+		if (n < 0)
+			tool_fail("model: line %u: too many tokens", script.lineno);
+		run_line(&run, tok, n, script.lineno);
+		fflush(stdout);
+	}
+	tool_script_close(&script);
+	smmukit_model_destroy(run.m);
+	smmukit_posix_destroy(run.plat);
+	return 0;
+}
