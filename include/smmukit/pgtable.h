@@ -349,10 +349,11 @@ int smmukit_pgtable_map(struct smmukit_pgtable *pgt, uint64_t iova,
 			uint64_t *mapped);
 
 /*
- * Convenience: unmap size bytes with the largest page sizes iova's alignment
- * allows; returns bytes unmapped (stops early at an unmapped entry) or an
- * error as unmap_pages (a block overlapping only part of the range: -EINVAL,
- * nothing changed by the failing step).
+ * Convenience: unmap size bytes (a multiple of the granule) with the largest
+ * page sizes iova's alignment allows; returns bytes unmapped (stops early at
+ * an unmapped entry) or an error as unmap_pages. Every run is checked before
+ * anything is cleared, so a block reaching outside the range (-EINVAL)
+ * changes nothing.
  */
 int64_t smmukit_pgtable_unmap(struct smmukit_pgtable *pgt, uint64_t iova,
 			      uint64_t size, struct smmukit_iotlb_gather *gather);
