@@ -190,7 +190,9 @@ static void cn_free_op(void *ctx, uint64_t pfn, uint64_t size)
 
 struct frag_result {
 	double small_pair_ns;
+	double small_alloc_ns;	/* median of the allocations alone */
 	double typical_pair_ns;
+	double typical_alloc_ns;
 	double worst_median_ns;
 	double worst_max_ns;
 	double build_ms;
@@ -257,6 +259,7 @@ static void run_fragmented(const struct alloc_ops *a, const struct opts *o,
 	struct range *r;
 	uint64_t n, t0, t1, pfn;
 	double *lat = calloc(o->worst_iters, sizeof(*lat));
+	double *tlat = calloc(o->typical_iters, sizeof(*tlat));
 
 	rng = o->seed;
 	t0 = now_ns();
@@ -267,10 +270,11 @@ static void run_fragmented(const struct alloc_ops *a, const struct opts *o,
 	/* Small: alloc 1-4 granules, free a random live range. */
 	t0 = now_ns();
 	for (uint64_t i = 0; i < o->typical_iters; i++) {
-		uint64_t size = 1 + rnd() % 4, k;
+		uint64_t size = 1 + rnd() % 4, k, a0 = now_ns();
 
 		if (a->alloc(a->ctx, size, &pfn))
 			die("small alloc");
+		tlat[i] = (double)(now_ns() - a0);
 		r[n++] = (struct range){ pfn, size };
 		k = rnd() % n;
 		a->free(a->ctx, r[k].pfn, r[k].size);
@@ -278,14 +282,17 @@ static void run_fragmented(const struct alloc_ops *a, const struct opts *o,
 	}
 	t1 = now_ns();
 	res->small_pair_ns = (double)(t1 - t0) / (double)o->typical_iters;
+	qsort(tlat, o->typical_iters, sizeof(*tlat), cmp_double);
+	res->small_alloc_ns = tlat[o->typical_iters / 2];
 
 	/* Typical: alloc a mixed size, free a random live range. */
 	t0 = now_ns();
 	for (uint64_t i = 0; i < o->typical_iters; i++) {
-		uint64_t size = mixed_size(), k;
+		uint64_t size = mixed_size(), k, a0 = now_ns();
 
 		if (a->alloc(a->ctx, size, &pfn))
 			die("typical alloc");
+		tlat[i] = (double)(now_ns() - a0);
 		r[n++] = (struct range){ pfn, size };
 		k = rnd() % n;
 		a->free(a->ctx, r[k].pfn, r[k].size);
@@ -293,6 +300,8 @@ static void run_fragmented(const struct alloc_ops *a, const struct opts *o,
 	}
 	t1 = now_ns();
 	res->typical_pair_ns = (double)(t1 - t0) / (double)o->typical_iters;
+	qsort(tlat, o->typical_iters, sizeof(*tlat), cmp_double);
+	res->typical_alloc_ns = tlat[o->typical_iters / 2];
 
 	/* Worst: a free moves the cached node up; a big alloc must go below all. */
 	res->worst_size = worst_size;
@@ -313,6 +322,7 @@ static void run_fragmented(const struct alloc_ops *a, const struct opts *o,
 	res->worst_median_ns = lat[o->worst_iters / 2];
 	res->worst_max_ns = lat[o->worst_iters - 1];
 	free(lat);
+	free(tlat);
 	free(r);
 }
 
@@ -427,7 +437,8 @@ int main(int argc, char **argv)
 	};
 	struct smmukit_posix_config pcfg = { .nr_cpus = 2, .mem_size = 16u << 20 };
 	double f1[32], f8[32], t1[32], ff[32], ours_typ[32], cn_typ[32];
-	double ours_small[32], cn_small[32];
+	double ours_small[32], cn_small[32], ours_sa[32], cn_sa[32];
+	double ours_ta[32], cn_ta[32];
 	double ours_w[32], cn_w[32], ours_wmax[32], cn_wmax[32];
 	struct frag_result ro = { 0 }, rc = { 0 };
 	uint64_t worst_size = 0, cn_steps = 0;
@@ -484,6 +495,10 @@ int main(int argc, char **argv)
 		run_fragmented(&ours, &o, worst_size, &ro);
 		run_fragmented(&cnops, &o, worst_size, &rc);
 		ff[rep] = fast_on_fragmented(dom, o.fast_iters);
+		ours_sa[rep] = ro.small_alloc_ns;
+		cn_sa[rep] = rc.small_alloc_ns;
+		ours_ta[rep] = ro.typical_alloc_ns;
+		cn_ta[rep] = rc.typical_alloc_ns;
 		ours_small[rep] = ro.small_pair_ns;
 		cn_small[rep] = rc.small_pair_ns;
 		ours_typ[rep] = ro.typical_pair_ns;
@@ -511,6 +526,8 @@ int main(int argc, char **argv)
 		printf("{\"bench\":\"iova\",\"reps\":%u,\"live\":%llu,\"seed\":%llu,"
 		       "\"fast_pair_ns_size1\":%.1f,\"fast_pair_ns_size8\":%.1f,"
 		       "\"tree_pair_ns_empty\":%.1f,\"fast_pair_ns_fragmented\":%.1f,"
+		       "\"small_alloc_ns_ours\":%.0f,\"small_alloc_ns_cached_node\":%.0f,"
+		       "\"mixed_alloc_ns_ours\":%.0f,\"mixed_alloc_ns_cached_node\":%.0f,"
 		       "\"small_pair_ns_ours\":%.1f,\"small_pair_ns_cached_node\":%.1f,"
 		       "\"typical_pair_ns_ours\":%.1f,\"typical_pair_ns_cached_node\":%.1f,"
 		       "\"worst_size_pfns\":%llu,\"worst_alloc_ns_ours\":%.0f,"
@@ -519,7 +536,9 @@ int main(int argc, char **argv)
 		       "\"worst_alloc_max_ns_cached_node\":%.0f}\n",
 		       o.reps, (unsigned long long)o.live, (unsigned long long)o.seed,
 		       median(f1, o.reps), median(f8, o.reps), median(t1, o.reps),
-		       median(ff, o.reps), median(ours_small, o.reps),
+		       median(ff, o.reps), median(ours_sa, o.reps), median(cn_sa, o.reps),
+		       median(ours_ta, o.reps), median(cn_ta, o.reps),
+		       median(ours_small, o.reps),
 		       median(cn_small, o.reps), median(ours_typ, o.reps),
 		       median(cn_typ, o.reps), (unsigned long long)worst_size,
 		       median(ours_w, o.reps), median(cn_w, o.reps),
@@ -536,6 +555,10 @@ int main(int argc, char **argv)
 		       (unsigned long long)o.live, ro.build_ms, rc.build_ms);
 		printf("   %-44s %12s %12s\n", "", "gap tree", "cached-node");
 		printf("   %-44s %12.1f %12s\n", "fast path pair (magazines), ns", median(ff, o.reps), "-");
+		printf("   %-44s %12.0f %12.0f\n", "small (1-4 granules): median alloc, ns",
+		       median(ours_sa, o.reps), median(cn_sa, o.reps));
+		printf("   %-44s %12.0f %12.0f\n", "mixed (1-64 granules): median alloc, ns",
+		       median(ours_ta, o.reps), median(cn_ta, o.reps));
 		printf("   %-44s %12.1f %12.1f\n", "small (1-4 granules): alloc+free pair, ns",
 		       median(ours_small, o.reps), median(cn_small, o.reps));
 		printf("   %-44s %12.1f %12.1f\n", "mixed (1-64 granules): alloc+free pair, ns",
