@@ -455,6 +455,7 @@ static void apply_cmdline(struct smmukit_model_profile *prof)
 	free(buf);
 }
 
+int tool_cmd_model(int argc, char **argv);	/* also in main.c */
 int tool_cmd_model(int argc, char **argv)
 {
 	struct smmukit_posix_config pc = {
