@@ -16,7 +16,7 @@ all:
 
 # The main job (see README): for now the page-table self-check summary.
 run: all
-	./$(BUILD)/smmukit selfcheck
+	./$(BUILD)/smmukit pgtable --selftest
 
 deps:
 	@bash scripts/test-deps.sh

@@ -298,130 +298,90 @@ static void do_dump(struct smmukit_pgtable *pgt, bool json)
 	smmukit_pgtable_walk(pgt, dump_one, &c);
 }
 
-/* ---- --selftest: the classic sequence over every configuration ---- */
+/* ---- --selftest: the library's classic sequence over every configuration ---- */
 
-struct st_counts {
-	unsigned flush_walk;
-	bool bad;
+/* Per stage x granule, so the human summary fits a screen. */
+struct st_group {
+	unsigned pass, fail, refused, min_levels, max_levels;
 };
 
-static void st_flush_walk(void *cookie, uint64_t iova, uint64_t size,
-			  uint64_t granule)
-{
-	struct st_counts *c = cookie;
+struct st_report {
+	bool json;
+	struct st_group groups[2][3];
+};
 
-	c->flush_walk++;
-	if (!size || (iova & (granule - 1)))
-		c->bad = true;
+static unsigned granule_index(uint64_t granule)
+{
+	return granule == SMMUKIT_SZ_4K ? 0 : granule == SMMUKIT_SZ_16K ? 1 : 2;
 }
 
-static const struct smmukit_pgtable_flush_ops st_flush_ops = {
-	.flush_all = nop_flush_all,
-	.flush_walk = st_flush_walk,
-};
-
-/* Returns NULL on success, else what failed. */
-static const char *selftest_one(struct smmukit_pgtable *pgt, struct st_counts *c)
+static void st_report_one(void *arg, const struct smmukit_pgtable_selftest_result *r)
 {
-	const uint64_t gig = SMMUKIT_SZ_1G;
-	const unsigned rwxc = SMMUKIT_PROT_READ | SMMUKIT_PROT_WRITE |
-			      SMMUKIT_PROT_NOEXEC | SMMUKIT_PROT_CACHE;
-	uint64_t bitmap = pgt->cfg.pgsize_bitmap, iova, size, largest;
-	smmukit_phys_t pa;
+	struct st_report *rep = arg;
+	struct st_group *g = &rep->groups[r->stage - 1][granule_index(r->granule)];
+	const char *result = r->failure ? "fail" : r->alloc_ret ? "refused" : "pass";
 
-	if (!smmukit_pgtable_iova_to_phys(pgt, 42, &pa) ||
-	    !smmukit_pgtable_iova_to_phys(pgt, gig + 42, &pa) ||
-	    !smmukit_pgtable_iova_to_phys(pgt, 2 * gig + 42, &pa))
-		return "empty table translates";
-	iova = 0;
-	for (uint64_t m = bitmap; m; m &= m - 1, iova += gig) {
-		size = m & -m;
-		if (smmukit_pgtable_map_pages(pgt, iova, iova, size, 1, rwxc, NULL))
-			return "map";
-		if (smmukit_pgtable_map_pages(pgt, iova, iova + size, size, 1,
-					      SMMUKIT_PROT_READ, NULL) != -SMMUKIT_EEXIST)
-			return "overlapping map not refused";
-		if (smmukit_pgtable_iova_to_phys(pgt, iova + 42, &pa) || pa != iova + 42)
-			return "translate";
+	if (r->failure) {
+		g->fail++;
+		fprintf(stderr, "pgtable selftest: stage %u granule %lluK ias %u oas %u: "
+			"FAIL (%s)\n", r->stage, (unsigned long long)(r->granule >> 10),
+			r->ias, r->oas, r->failure);
+	} else if (r->alloc_ret) {
+		g->refused++;
+	} else {
+		g->pass++;
+		if (!g->min_levels || r->levels < g->min_levels)
+			g->min_levels = r->levels;
+		if (r->levels > g->max_levels)
+			g->max_levels = r->levels;
 	}
-	size = bitmap & -bitmap;
-	if (smmukit_pgtable_unmap_pages(pgt, gig + size, size, 1, NULL) != -SMMUKIT_EINVAL)
-		return "partial unmap of a block not refused";
-	iova = 0;
-	for (uint64_t m = bitmap; m; m &= m - 1, iova += gig) {
-		size = m & -m;
-		if (smmukit_pgtable_unmap_pages(pgt, iova, size, 1, NULL) != (int64_t)size)
-			return "unmap";
-		if (smmukit_pgtable_iova_to_phys(pgt, iova + 42, &pa) != -SMMUKIT_ENOENT)
-			return "translate after unmap";
-		if (smmukit_pgtable_map_pages(pgt, iova, iova, size, 1, SMMUKIT_PROT_WRITE,
-					      NULL))
-			return "remap";
-		if (smmukit_pgtable_iova_to_phys(pgt, iova + 42, &pa) || pa != iova + 42)
-			return "translate after remap";
-	}
-	largest = UINT64_C(1) << smmukit_ilog2(bitmap);
-	iova = (UINT64_C(1) << pgt->cfg.ias) - largest;
-	if (smmukit_pgtable_map_pages(pgt, iova, 0, largest, 1, rwxc, NULL) ||
-	    smmukit_pgtable_unmap_pages(pgt, iova, largest, 1, NULL) != (int64_t)largest)
-		return "highest slot";
-	return c->bad ? "bad flush arguments" : NULL;
+	if (rep->json)
+		printf("{\"op\":\"selftest\",\"stage\":%u,\"granule\":%llu,\"ias\":%u,"
+		       "\"oas\":%u,\"levels\":%u,\"result\":\"%s\"}\n", r->stage,
+		       (unsigned long long)r->granule, r->ias, r->oas, r->levels, result);
 }
 
 static int run_selftest(bool json)
 {
-	static const uint64_t granules[] = { SMMUKIT_SZ_4K, SMMUKIT_SZ_16K, SMMUKIT_SZ_64K };
-	static const unsigned bits[] = { 32, 36, 40, 42, 44, 48, 52 };
 	struct smmukit_posix_config pcfg = { .manual_clock = true, .nr_cpus = 1,
 					     .log_level = SMMUKIT_LOG_WARN };
+	struct smmukit_pgtable_selftest_summary sum;
+	struct st_report rep = { .json = json };
+	struct smmukit_posix_stats st;
 	struct smmukit_platform *plat;
-	unsigned pass = 0, fail = 0, refused = 0;
 	int ret = smmukit_posix_create(&pcfg, &plat);
 
 	if (ret)
 		tool_fail("pgtable: platform: %s", tool_errname(ret));
-	for (unsigned s = 1; s <= 2; s++)
-	for (unsigned g = 0; g < SMMUKIT_ARRAY_SIZE(granules); g++)
-	for (unsigned i = 0; i < SMMUKIT_ARRAY_SIZE(bits); i++)
-	for (unsigned o = i; o < SMMUKIT_ARRAY_SIZE(bits); o++) {
-		struct st_counts c = { 0 };
-		struct smmukit_pgtable_cfg cfg = {
-			.stage = s, .granule = granules[g], .ias = bits[i], .oas = bits[o],
-			.coherent_walk = true, .flush_ops = &st_flush_ops, .cookie = &c,
-			.platform = plat,
-		};
-		struct smmukit_pgtable *pgt;
-		const char *why;
-
-		/* 52-bit addresses exist only with the 64K granule. */
-		if (bits[o] > 48 && granules[g] != SMMUKIT_SZ_64K)
-			continue;
-		ret = smmukit_pgtable_alloc(&cfg, &pgt);
-		if (ret == -SMMUKIT_EINVAL) {
-			refused++;
-			continue;
-		}
-		why = ret ? "alloc" : selftest_one(pgt, &c);
-		if (!ret)
-			smmukit_pgtable_free(pgt);
-		if (why) {
-			fail++;
-			fprintf(stderr, "pgtable selftest: stage %u granule %lluK ias %u oas %u: "
-				"FAIL (%s)\n", s, (unsigned long long)(granules[g] >> 10), bits[i],
-				bits[o], why);
-		} else {
-			pass++;
-		}
-	}
+	smmukit_pgtable_selftest(plat, st_report_one, &rep, &sum);
+	smmukit_posix_get_stats(plat, &st);
 	smmukit_posix_destroy(plat);
-	if (json)
-		printf("{\"op\":\"selftest\",\"pass\":%u,\"fail\":%u,\"refused\":%u}\n", pass,
-		       fail, refused);
-	else
-		printf("pgtable selftest: %u configurations (stage x granule x ias <= oas): "
-		       "%u PASS, %u FAIL, %u refused as unsupported\n",
-		       pass + fail, pass, fail, refused);
-	return fail ? 1 : 0;
+	if (st.pages_in_use) {
+		fprintf(stderr, "pgtable selftest: %llu table pages leaked\n",
+			(unsigned long long)st.pages_in_use);
+		sum.fail++;
+	}
+	if (json) {
+		printf("{\"op\":\"selftest\",\"pass\":%u,\"fail\":%u,\"refused\":%u,"
+		       "\"pages_leaked\":%llu}\n", sum.pass, sum.fail, sum.refused,
+		       (unsigned long long)st.pages_in_use);
+		return sum.fail ? 1 : 0;
+	}
+	printf("%-6s %-8s %-6s %-5s %-8s %s\n", "stage", "granule", "levels", "pass",
+	       "refused", "fail");
+	for (unsigned s = 0; s < 2; s++)
+		for (unsigned g = 0; g < 3; g++) {
+			const struct st_group *gr = &rep.groups[s][g];
+
+			printf("%-6u %-8s %u-%-4u %-5u %-8u %u\n", s + 1,
+			       g == 0 ? "4K" : g == 1 ? "16K" : "64K", gr->min_levels,
+			       gr->max_levels, gr->pass, gr->refused, gr->fail);
+		}
+	printf("pgtable selftest: %u configurations (stage x granule x ias <= oas): "
+	       "%u PASS, %u FAIL, %u refused as unsupported; %llu pages leaked\n",
+	       sum.pass + sum.fail, sum.pass, sum.fail, sum.refused,
+	       (unsigned long long)st.pages_in_use);
+	return sum.fail ? 1 : 0;
 }
 
 /* ---- commands ---- */

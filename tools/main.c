@@ -9,14 +9,12 @@
 int tool_cmd_info(int argc, char **argv);
 int tool_cmd_model(int argc, char **argv);
 int tool_cmd_pgtable(int argc, char **argv);
-int tool_cmd_selfcheck(int argc, char **argv);
 
 static const struct tool_cmd commands[] = {
 	/* entries are added here as subcommands land */
 	{ "info", "bring the SMMUv3 driver up on the model and print what it found", tool_cmd_info },
 	{ "model", "poke the SMMUv3 model: registers, memory, DMA (script)", tool_cmd_model },
 	{ "pgtable", "run a page-table script (map/unmap/translate/dump)", tool_cmd_pgtable },
-	{ "selfcheck", "page-table self-check over every granule, size and stage", tool_cmd_selfcheck },
 	{ NULL, NULL, NULL },
 };
 

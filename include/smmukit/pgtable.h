@@ -378,4 +378,32 @@ uint64_t smmukit_pgtable_encode_leaf(const struct smmukit_pgtable *pgt,
 				     smmukit_phys_t paddr, unsigned level,
 				     unsigned prot);
 
+/* ---- self-test ---- */
+
+struct smmukit_pgtable_selftest_result {
+	unsigned stage, ias, oas;
+	uint64_t granule;
+	unsigned levels;	/* lookup levels, when allocated */
+	int alloc_ret;		/* -EINVAL: a configuration the architecture lacks */
+	const char *failure;	/* NULL when the sequence passed */
+};
+
+struct smmukit_pgtable_selftest_summary {
+	unsigned pass, fail, refused;
+};
+
+typedef void (*smmukit_pgtable_selftest_fn)(
+	void *arg, const struct smmukit_pgtable_selftest_result *r);
+
+/*
+ * The classic self-test over every stage x granule x ias <= oas (Linux's
+ * arm_lpae_run_tests sequence, without block splitting), on the caller's
+ * platform; report (may be NULL) sees each configuration. Returns 0 when all
+ * pass, -EIO if any failed, -EINVAL without a platform. Page tables are freed
+ * as it goes, so a caller can check its platform for leaks afterwards.
+ */
+int smmukit_pgtable_selftest(struct smmukit_platform *p,
+			     smmukit_pgtable_selftest_fn report, void *arg,
+			     struct smmukit_pgtable_selftest_summary *sum);
+
 #endif /* SMMUKIT_PGTABLE_H */
