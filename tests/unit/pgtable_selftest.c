@@ -160,6 +160,39 @@ static void test_selftest_all_configs(void **state)
 	smmukit_posix_destroy(p);
 }
 
+/* The library's own self-test (what `make run` and embedders run) agrees. */
+static void count_result(void *arg, const struct smmukit_pgtable_selftest_result *r)
+{
+	unsigned *n = arg;
+
+	(*n)++;
+	if (r->failure)
+		fail_msg("stage %u granule %" PRIu64 " ias %u oas %u: %s", r->stage,
+			 r->granule, r->ias, r->oas, r->failure);
+}
+
+static void test_library_selftest(void **state)
+{
+	struct smmukit_platform *p = test_platform(false);
+	struct smmukit_pgtable_selftest_summary sum;
+	uint64_t base = test_pages_in_use(p);
+	unsigned reported = 0;
+
+	assert_int_equal(smmukit_pgtable_selftest(p, count_result, &reported, &sum), 0);
+	assert_int_equal(sum.fail, 0);
+	assert_int_equal(sum.pass + sum.refused, reported);
+	assert_int_equal(reported, 3 * 2 * 21 + 2 * 7);
+	assert_true(sum.pass >= 120);
+	assert_int_equal(test_pages_in_use(p), base);
+	/* Allocation failure shows as a failed configuration, never a crash. */
+	smmukit_posix_fail_nth_alloc(p, 1);
+	assert_int_equal(smmukit_pgtable_selftest(p, NULL, NULL, &sum), -SMMUKIT_EIO);
+	assert_int_equal(sum.fail, 1);
+	assert_int_equal(test_pages_in_use(p), base);
+	assert_int_equal(smmukit_pgtable_selftest(NULL, NULL, NULL, NULL), -SMMUKIT_EINVAL);
+	smmukit_posix_destroy(p);
+}
+
 /* Geometry, typed from REFERENCE 6.1 (a table of the architecture's rules). */
 struct geo {
 	uint64_t granule;
@@ -712,6 +745,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_selftest_all_configs),
+		cmocka_unit_test(test_library_selftest),
 		cmocka_unit_test(test_geometry),
 		cmocka_unit_test(test_pgsize_bitmap),
 		cmocka_unit_test(test_bad_config),
