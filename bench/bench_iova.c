@@ -3,7 +3,8 @@
  * IOVA allocator benchmark (not a test).
  *
  *  1. fast path: single-thread alloc_fast + free_fast pairs (magazine hits)
- *     and, for reference, tree alloc + free pairs on an empty domain;
+ *     and, for reference, tree alloc + free pairs on an empty domain; then
+ *     2 and 4 threads on 2 simulated CPUs (aggregate wall time per pair);
  *  2. fragmented space: --live ranges (default 100000) of mixed sizes left
  *     after random frees; the gap-augmented tree and a plain cached-node
  *     allocator (bench/iova_cached_node.h) run the same operation stream
@@ -19,6 +20,7 @@
  * Each measurement is repeated --reps times (default 3); medians are shown.
  * --json prints one JSON object per line, the last one the full result.
  */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -149,6 +151,54 @@ static double tree_pairs(uint64_t size, uint64_t iters)
 	t1 = now_ns();
 	smmukit_iova_domain_destroy(dom);
 	return (double)(t1 - t0) / (double)iters;
+}
+
+/* Threads doing fast pairs at once; CPU ids round-robin over nr_cpus. */
+struct mt_arg {
+	struct smmukit_iova_domain *dom;
+	uint64_t iters;
+	unsigned cpu;
+	pthread_barrier_t *start;
+};
+
+static void *mt_main(void *p)
+{
+	struct mt_arg *a = p;
+	uint64_t pfn, size;
+
+	smmukit_posix_set_cpu(plat, a->cpu);
+	pthread_barrier_wait(a->start);
+	for (uint64_t i = 0; i < a->iters; i++) {
+		size = 1u << (i % 4);
+		if (smmukit_iova_alloc_fast(a->dom, size, END_PFN, 0, &pfn))
+			die("alloc_fast");
+		smmukit_iova_free_fast(a->dom, pfn, size);
+	}
+	return NULL;
+}
+
+/* Aggregate ns per pair (wall time / all pairs) with nthreads threads. */
+static double fast_pairs_mt(unsigned nthreads, uint64_t iters)
+{
+	struct smmukit_iova_domain *dom = new_domain();
+	pthread_t th[8];
+	struct mt_arg args[8];
+	pthread_barrier_t start;
+	uint64_t t0, t1;
+
+	pthread_barrier_init(&start, NULL, nthreads + 1);
+	for (unsigned i = 0; i < nthreads; i++) {
+		args[i] = (struct mt_arg){ dom, iters, i, &start };
+		pthread_create(&th[i], NULL, mt_main, &args[i]);
+	}
+	pthread_barrier_wait(&start);
+	t0 = now_ns();
+	for (unsigned i = 0; i < nthreads; i++)
+		pthread_join(th[i], NULL);
+	t1 = now_ns();
+	pthread_barrier_destroy(&start);
+	smmukit_iova_domain_destroy(dom);
+	return (double)(t1 - t0) / (double)(iters * nthreads);
 }
 
 /* ---------------------------------------------------- 2. fragmented -- */
@@ -437,6 +487,7 @@ int main(int argc, char **argv)
 	};
 	struct smmukit_posix_config pcfg = { .nr_cpus = 2, .mem_size = 16u << 20 };
 	double f1[32], f8[32], t1[32], ff[32], ours_typ[32], cn_typ[32];
+	double mt2[32], mt4[32];
 	double ours_small[32], cn_small[32], ours_sa[32], cn_sa[32];
 	double ours_ta[32], cn_ta[32];
 	double ours_w[32], cn_w[32], ours_wmax[32], cn_wmax[32];
@@ -490,6 +541,8 @@ int main(int argc, char **argv)
 		f1[rep] = fast_pairs(1, o.fast_iters);
 		f8[rep] = fast_pairs(8, o.fast_iters);
 		t1[rep] = tree_pairs(1, o.fast_iters / 4);
+		mt2[rep] = fast_pairs_mt(2, o.fast_iters / 2);
+		mt4[rep] = fast_pairs_mt(4, o.fast_iters / 4);
 
 		cn_init(&cn, 1, END_PFN, 12);
 		run_fragmented(&ours, &o, worst_size, &ro);
@@ -525,7 +578,8 @@ int main(int argc, char **argv)
 	if (o.json) {
 		printf("{\"bench\":\"iova\",\"reps\":%u,\"live\":%llu,\"seed\":%llu,"
 		       "\"fast_pair_ns_size1\":%.1f,\"fast_pair_ns_size8\":%.1f,"
-		       "\"tree_pair_ns_empty\":%.1f,\"fast_pair_ns_fragmented\":%.1f,"
+		       "\"tree_pair_ns_empty\":%.1f,\"fast_pair_ns_2threads_2cpus\":%.1f,"
+		       "\"fast_pair_ns_4threads_2cpus\":%.1f,\"fast_pair_ns_fragmented\":%.1f,"
 		       "\"small_alloc_ns_ours\":%.0f,\"small_alloc_ns_cached_node\":%.0f,"
 		       "\"mixed_alloc_ns_ours\":%.0f,\"mixed_alloc_ns_cached_node\":%.0f,"
 		       "\"small_pair_ns_ours\":%.1f,\"small_pair_ns_cached_node\":%.1f,"
@@ -536,7 +590,7 @@ int main(int argc, char **argv)
 		       "\"worst_alloc_max_ns_cached_node\":%.0f}\n",
 		       o.reps, (unsigned long long)o.live, (unsigned long long)o.seed,
 		       median(f1, o.reps), median(f8, o.reps), median(t1, o.reps),
-		       median(ff, o.reps), median(ours_sa, o.reps), median(cn_sa, o.reps),
+		       median(mt2, o.reps), median(mt4, o.reps), median(ff, o.reps), median(ours_sa, o.reps), median(cn_sa, o.reps),
 		       median(ours_ta, o.reps), median(cn_ta, o.reps),
 		       median(ours_small, o.reps),
 		       median(cn_small, o.reps), median(ours_typ, o.reps),
@@ -550,6 +604,8 @@ int main(int argc, char **argv)
 		printf("   alloc_fast+free_fast pair, 1 granule   %8.1f ns\n", median(f1, o.reps));
 		printf("   alloc_fast+free_fast pair, 8 granules  %8.1f ns\n", median(f8, o.reps));
 		printf("   tree alloc+free pair (no cache)        %8.1f ns\n", median(t1, o.reps));
+		printf("   fast pairs, 2 threads on 2 CPUs, wall/pair %5.1f ns\n", median(mt2, o.reps));
+		printf("   fast pairs, 4 threads on 2 CPUs, wall/pair %5.1f ns\n", median(mt4, o.reps));
 		printf("\n2. fragmented: %llu live ranges of 1-64 granules after random "
 		       "frees (build: ours %.0f ms, cached-node %.0f ms)\n",
 		       (unsigned long long)o.live, ro.build_ms, rc.build_ms);
