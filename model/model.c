@@ -762,6 +762,8 @@ int smmukit_model_get_stats(struct smmukit_model *m,
 		  size_t max, uint64_t *lost)                                \
 	{                                                                    \
 		size_t n;                                                    \
+		if (lost)                                                    \
+			*lost = 0;                                           \
 		if (!m || !cursor || (!out && max))                          \
 			return 0;                                            \
 		pthread_mutex_lock(&m->lock);                                \
