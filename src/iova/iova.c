@@ -221,30 +221,41 @@ static void erase(struct smmukit_iova_domain *dom, struct iova_node *node)
 }
 
 /*
- * Rightmost node with pfn_lo <= key_pfn and gap_pfns >= need, or NULL.
- * The descent towards key_pfn passes O(log n) nodes; the subtrees hanging
- * left of that path hold every other candidate, ordered along it, so the
- * first one (from the bottom) whose maximum qualifies contains the answer,
- * reached by always preferring the right child whose maximum qualifies.
+ * Descend towards key_pfn. Returns the last node with pfn_lo <= key_pfn on
+ * the path (the rightmost such node in the tree); *above gets the leftmost
+ * node with pfn_lo > key_pfn, whose gap may straddle the key. Either may be
+ * NULL.
  */
-static struct iova_node *rightmost_fit(struct smmukit_iova_domain *dom,
-				       uint64_t key_pfn, uint64_t need)
+static struct iova_node *descend(struct smmukit_iova_domain *dom,
+				 uint64_t key_pfn, struct iova_node **above)
 {
 	struct iova_node *n = dom->root, *last = NULL;
 
-	if (!n || n->max_gap_pfns < need)
-		return NULL;
-	/* 1. Descend; 'last' ends at the last node at or below the key. */
+	*above = NULL;
 	while (n) {
 		if (n->pfn_lo <= key_pfn) {
 			last = n;
 			n = n->right;
 		} else {
+			*above = n;
 			n = n->left;
 		}
 	}
-	/* 2. Walk back up over the nodes at or below the key. */
-	for (n = last; n;) {
+	return last;
+}
+
+/*
+ * Rightmost node at or below 'last' (in address order) with
+ * gap_pfns >= need, where 'last' comes from descend(). The subtrees hanging
+ * left of the descent path hold every other candidate, ordered along it, so
+ * the first one (from the bottom) whose maximum qualifies contains the
+ * answer, reached by always preferring the right child whose maximum
+ * qualifies. O(log n).
+ */
+static struct iova_node *rightmost_fit_from(struct iova_node *n, uint64_t need)
+{
+	/* 1. Walk back up over the nodes at or below the key. */
+	while (n) {
 		if (n->gap_pfns >= need)
 			return n;
 		if (max_gap_of(n->left) >= need) {
@@ -257,7 +268,7 @@ static struct iova_node *rightmost_fit(struct smmukit_iova_domain *dom,
 	}
 	if (!n)
 		return NULL;
-	/* 3. Inside a whole subtree: the rightmost qualifying node. */
+	/* 2. Inside a whole subtree: the rightmost qualifying node. */
 	for (;;) {
 		if (max_gap_of(n->right) >= need)
 			n = n->right;
@@ -298,25 +309,25 @@ static uint64_t search(struct smmukit_iova_domain *dom, uint64_t size,
 		       uint64_t limit_pfn, uint64_t align,
 		       struct iova_node **succ_out)
 {
-	struct iova_node *n;
+	struct iova_node *n, *last, *above;
 	uint64_t key = limit_pfn + 1, pfn;
 
 	if (smmukit_unlikely(dom->root->max_gap_pfns < size))
 		return 0;
-	n = first_above(dom, key);
-	if (n && (pfn = fit_in_gap(n, limit_pfn, size, align))) {
-		*succ_out = n;
+	last = descend(dom, key, &above);
+	if (above && (pfn = fit_in_gap(above, limit_pfn, size, align))) {
+		*succ_out = above;
 		return pfn;
 	}
-	n = rightmost_fit(dom, key, size + align - 1);
-	if (n) {
+	n = rightmost_fit_from(last, size + align - 1);
+	if (smmukit_likely(n)) {
 		*succ_out = n;
 		return fit_in_gap(n, limit_pfn, size, align);
 	}
 	if (align == 1)
 		return 0;
 	for (unsigned i = 0; i < SMMUKIT_IOVA_EXACT_FIT_TRIES; i++) {
-		n = rightmost_fit(dom, key, size);
+		n = rightmost_fit_from(last, size);
 		if (!n)
 			return 0;
 		pfn = fit_in_gap(n, limit_pfn, size, align);
@@ -324,7 +335,7 @@ static uint64_t search(struct smmukit_iova_domain *dom, uint64_t size,
 			*succ_out = n;
 			return pfn;
 		}
-		key = n->pfn_lo - 1;
+		last = descend(dom, n->pfn_lo - 1, &above);
 	}
 	return 0;
 }
