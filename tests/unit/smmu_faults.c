@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Hardware misbehaviour and the descriptor-update protocol, through MMIO
+ * shims placed between the driver and the model:
+ *  - an SMMU that stops consuming commands after probe: every wait ends
+ *    in -ETIMEDOUT (never a hang), nothing is released that the hardware
+ *    may still use, and once it consumes again the driver carries on;
+ *  - a recorder that, at every CMDQ_PROD write (the only moments the
+ *    driver hands work to the SMMU), checks that a changed STE is always a
+ *    valid one and is followed by its CFGI_STE and a CMD_SYNC.
+ */
+#include "smmu_harness.h"
+
+#define IOVA UINT64_C(0x50000000)
+
+struct shim {
+	struct smmukit_mmio real;
+	struct harness *h;
+	bool drop_prod;		/* stall: CMDQ_PROD writes are held back */
+	bool held;
+	uint32_t held_prod;
+	/* recorder */
+	bool record;
+	uint32_t sid;
+	uint64_t ste[8];
+	uint32_t last_prod;
+	unsigned changes, violations;
+	const char *why;
+};
+
+static uint32_t sh_r32(void *ctx, uint64_t off)
+{
+	struct shim *s = ctx;
+
+	return s->real.ops->read32(s->real.ctx, off);
+}
+
+static uint64_t sh_r64(void *ctx, uint64_t off)
+{
+	struct shim *s = ctx;
+
+	return s->real.ops->read64(s->real.ctx, off);
+}
+
+static void sh_w64(void *ctx, uint64_t off, uint64_t v)
+{
+	struct shim *s = ctx;
+
+	s->real.ops->write64(s->real.ctx, off, v);
+}
+
+static const volatile uint64_t *phys(struct shim *s, uint64_t pa, uint64_t len)
+{
+	const volatile uint64_t *p = smmukit_posix_phys_range(s->h->p, pa, len);
+
+	assert_non_null((const void *)p);
+	return p;
+}
+
+/* A valid STE for the hardware, word by word, whatever the writer does. */
+static bool ste_valid(const uint64_t ste[8])
+{
+	unsigned cfg = (unsigned)smmukit_field_get(STE0_CFG, ste[0]);
+
+	if (!(ste[0] & STE0_V))
+		return true;	/* invalid: C_BAD_STE, never used */
+	switch (cfg) {
+	case STE0_CFG_ABORT:
+		return true;
+	case STE0_CFG_BYPASS:
+		return true;
+	case STE0_CFG_S1_TRANS:
+		/* CD pointer and the CD-fetch attributes must be in place. */
+		return (ste[0] & STE0_S1CONTEXTPTR) &&
+		       smmukit_field_get(STE1_S1CSH, ste[1]) != 0;
+	case STE0_CFG_S2_TRANS:
+		return (ste[2] & STE2_S2AA64) && (ste[3] & STE3_S2TTB) &&
+		       smmukit_field_get(STE2_S2VMID, ste[2]) != 0;
+	default:
+		return false;
+	}
+}
+
+static void check_prod(struct shim *s, uint32_t prod)
+{
+	uint64_t strtab = s->real.ops->read64(s->real.ctx, SMMUV3_STRTAB_BASE) &
+			  STRTAB_BASE_ADDR;
+	uint64_t qbase = s->real.ops->read64(s->real.ctx, SMMUV3_CMDQ_BASE);
+	unsigned log2 = (unsigned)smmukit_field_get(Q_BASE_LOG2SIZE, qbase);
+	const volatile uint64_t *ring = phys(s, qbase & Q_BASE_ADDR,
+					     (UINT64_C(16) << log2));
+	const volatile uint64_t *p = phys(s, strtab + (uint64_t)s->sid * 64, 64);
+	uint64_t now[8];
+	bool changed = false, cfgi = false, cfgi_then_sync = false;
+
+	for (unsigned i = 0; i < 8; i++) {
+		now[i] = smmukit_read_once64(&p[i]);
+		changed |= now[i] != s->ste[i];
+	}
+	if (!ste_valid(now)) {
+		s->violations++;
+		s->why = "invalid STE published";
+	}
+	for (uint32_t c = s->last_prod; smmuv3_q_ptr(c, log2) != smmuv3_q_ptr(prod, log2);
+	     c = smmuv3_q_advance(c, 1, log2)) {
+		uint64_t dw0 = smmukit_read_once64(&ring[smmuv3_q_idx(c, log2) * 2]);
+		unsigned op = dw0 & 0xff;
+
+		if ((op == SMMUV3_OP_CFGI_STE || op == SMMUV3_OP_CFGI_STE_RANGE) &&
+		    smmukit_field_get(CMD0_SID, dw0) == s->sid)
+			cfgi = true;
+		if (op == SMMUV3_OP_CFGI_STE_RANGE &&
+		    smmukit_field_get(CMD1_RANGE,
+				      smmukit_read_once64(&ring[smmuv3_q_idx(c, log2) * 2 + 1])) ==
+			    SMMUV3_CFGI_RANGE_ALL)
+			cfgi = true;
+		if (op == SMMUV3_OP_CMD_SYNC && cfgi)
+			cfgi_then_sync = true;
+	}
+	if (changed) {
+		s->changes++;
+		if (!cfgi_then_sync) {
+			s->violations++;
+			s->why = "STE changed without CFGI_STE + CMD_SYNC";
+		}
+		memcpy(s->ste, now, sizeof(now));
+	}
+	s->last_prod = prod;
+}
+
+static void sh_w32(void *ctx, uint64_t off, uint32_t v)
+{
+	struct shim *s = ctx;
+
+	if (off == SMMUV3_CMDQ_PROD) {
+		if (s->drop_prod) {
+			s->held = true;
+			s->held_prod = v;
+			return;
+		}
+		if (s->record)
+			check_prod(s, v);
+	}
+	s->real.ops->write32(s->real.ctx, off, v);
+}
+
+/* The SMMU consumes again, starting from the last PROD it was given. */
+static void unstall(struct shim *s)
+{
+	s->drop_prod = false;
+	if (s->held)
+		s->real.ops->write32(s->real.ctx, SMMUV3_CMDQ_PROD, s->held_prod);
+	s->held = false;
+}
+
+static const struct smmukit_mmio_ops shim_ops = { sh_r32, sh_r64, sh_w32, sh_w64 };
+
+static void up_with_shim(struct harness *h, struct shim *s, const char *keys)
+{
+	struct smmukit_smmu_config c;
+
+	h_model(h, keys);
+	h_config(h, &c);
+	memset(s, 0, sizeof(*s));
+	s->real = c.mmio;
+	s->h = h;
+	c.mmio.ops = &shim_ops;
+	c.mmio.ctx = s;
+	assert_int_equal(smmukit_smmu_probe(&c, &h->s), 0);
+	h->iommu = smmukit_smmu_iommu(h->s);
+}
+
+static void test_stall_after_probe(void **state)
+{
+	struct harness h;
+	struct shim s;
+	struct smmukit_iommu_domain *dom;
+	uint32_t sid = 4;
+	struct smmukit_iommu_device dev = { &sid, 1 };
+	struct smmuv3_cmd c = { .opcode = SMMUV3_OP_TLBI_NH_ALL };
+	struct smmukit_smmu_stats st;
+	uint32_t asid;
+	int ret = 0;
+
+	up_with_shim(&h, &s, "");
+	assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, NULL, &dom), 0);
+	assert_int_equal(smmukit_smmu_domain_tag(dom, &asid, NULL), 0);
+
+	s.drop_prod = true;
+	assert_int_equal(smmukit_iommu_attach_dev(dom, &dev), -SMMUKIT_ETIMEDOUT);
+	assert_int_equal(smmukit_iommu_flush_iotlb_all(dom), -SMMUKIT_ETIMEDOUT);
+	assert_int_equal(smmukit_smmu_sync(h.s), -SMMUKIT_ETIMEDOUT);
+	/* Fill the queue with unsynced commands: the space wait times out. */
+	for (unsigned i = 0; i < 5000 && ret == 0; i++)
+		ret = smmukit_smmu_issue_cmds(h.s, &c, 1, false);
+	assert_int_equal(ret, -SMMUKIT_ETIMEDOUT);
+	assert_int_equal(smmukit_smmu_get_stats(h.s, &st), 0);
+	assert_true(st.sync_timeouts >= 4);
+
+	/* The SMMU comes back and consumes the whole backlog. */
+	unstall(&s);
+	assert_int_equal(smmukit_smmu_sync(h.s), 0);
+	/* The STEs written during the stall route to dom (counted attached). */
+	assert_int_equal(smmukit_iommu_domain_free(dom), -SMMUKIT_EBUSY);
+	assert_int_equal(smmukit_iommu_detach_dev(dom, &dev), 0);
+	assert_int_equal(smmukit_iommu_domain_free(dom), 0);
+	h_down(&h);
+}
+
+/* A domain whose final invalidation times out is not freed: its ASID must
+ * not be reused before the hardware confirmed the invalidation. */
+static void test_free_timeout_keeps_tag(void **state)
+{
+	struct harness h;
+	struct shim s;
+	struct smmukit_iommu_domain *dom, *other;
+	uint32_t asid, asid2;
+
+	up_with_shim(&h, &s, "");
+	assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, NULL, &dom), 0);
+	assert_int_equal(smmukit_smmu_domain_tag(dom, &asid, NULL), 0);
+	s.drop_prod = true;
+	assert_int_equal(smmukit_iommu_domain_free(dom), -SMMUKIT_ETIMEDOUT);
+	unstall(&s);
+	assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, NULL, &other), 0);
+	assert_int_equal(smmukit_smmu_domain_tag(other, &asid2, NULL), 0);
+	assert_int_not_equal(asid, asid2);
+	assert_int_equal(smmukit_iommu_domain_free(dom), 0);
+	assert_int_equal(smmukit_iommu_domain_free(other), 0);
+	h_down(&h);
+}
+
+/*
+ * At every point the driver hands commands to the SMMU, the watched STE is
+ * valid, and any change to it comes with CFGI_STE(sid) then CMD_SYNC.
+ */
+static void test_ste_update_protocol(void **state)
+{
+	static const char *const keys[] = { "strtab=linear,sidsize=8",
+					     "strtab=linear,sidsize=8,coherent=0" };
+
+	for (unsigned k = 0; k < 2; k++) {
+		struct harness h;
+		struct shim s;
+		struct smmukit_iommu_domain *a, *b, *c2;
+		struct smmukit_iommu_domain_cfg s2 = { .stage = 2 };
+		uint32_t sid = 0x33;
+		struct smmukit_iommu_device dev = { &sid, 1 };
+
+		up_with_shim(&h, &s, keys[k]);
+		s.sid = sid;
+		/* Start from the current STE and queue state. */
+		{
+			uint64_t strtab = s.real.ops->read64(s.real.ctx, SMMUV3_STRTAB_BASE) &
+					  STRTAB_BASE_ADDR;
+			const volatile uint64_t *p = phys(&s, strtab + sid * 64, 64);
+
+			for (unsigned i = 0; i < 8; i++)
+				s.ste[i] = smmukit_read_once64(&p[i]);
+			s.last_prod = s.real.ops->read32(s.real.ctx, SMMUV3_CMDQ_PROD);
+		}
+		s.record = true;
+		assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, NULL, &a), 0);
+		assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, NULL, &b), 0);
+		assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, &s2, &c2), 0);
+		assert_int_equal(smmukit_iommu_attach_dev(a, &dev), 0);
+		assert_int_equal(smmukit_iommu_detach_dev(a, &dev), 0);
+		assert_int_equal(smmukit_iommu_attach_dev(b, &dev), 0);
+		assert_int_equal(smmukit_iommu_detach_dev(b, &dev), 0);
+		assert_int_equal(smmukit_iommu_attach_dev(c2, &dev), 0);
+		assert_int_equal(smmukit_iommu_detach_dev(c2, &dev), 0);
+		assert_int_equal(smmukit_iommu_attach_dev(a, &dev), 0);
+		assert_int_equal(smmukit_iommu_detach_dev(a, &dev), 0);
+		if (s.violations)
+			fail_msg("%u violations: %s", s.violations, s.why);
+		/* attach: 1 change; detach: 2 (break to abort, then clean). */
+		assert_int_equal(s.changes, 12);
+		assert_int_equal(h.real_sync_violations, 0);
+		s.record = false;
+		assert_int_equal(smmukit_iommu_domain_free(a), 0);
+		assert_int_equal(smmukit_iommu_domain_free(b), 0);
+		assert_int_equal(smmukit_iommu_domain_free(c2), 0);
+		h_down(&h);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stall_after_probe),
+		cmocka_unit_test(test_free_timeout_keeps_tag),
+		cmocka_unit_test(test_ste_update_protocol),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
