@@ -39,6 +39,8 @@ int cmdq_init(struct smmu_cmdq *q, struct smmukit_smmu *smmu,
 	q->coherent = coherent;
 	q->msi = msi;
 	q->sev = sev;
+	/* The MSI word starts at 0: the first sync must wait for 1. */
+	q->msi_seq = 1;
 	while ((SMMUKIT_PAGE_SIZE << order) < bytes)
 		order++;
 	/* alloc_pages gives naturally aligned runs: the ring is aligned to

@@ -515,9 +515,11 @@ static int op_attach_dev(struct smmukit_iommu_domain *dom,
 			goto out;
 	}
 	ret = strtab_install(s, dev->sids, dev->nr_sids, d);
-	/* Even on a timeout the STEs in memory route to d: count them, so
-	 * that a later detach can undo them. */
-	d->nr_attached += dev->nr_sids;
+	/* Even on a timeout, STEs already written route to d: count exactly
+	 * those (the owners say which), so that a later detach undoes them. */
+	for (unsigned i = 0; i < dev->nr_sids; i++)
+		if (strtab_owner(s, dev->sids[i]) == d)
+			d->nr_attached++;
 out:
 	smmukit_plat_unlock(s->plat, &s->cfg_lock);
 	return ret;
@@ -545,7 +547,9 @@ static int op_detach_dev(struct smmukit_iommu_domain *dom,
 		}
 	}
 	ret = strtab_install(s, dev->sids, dev->nr_sids, NULL);
-	d->nr_attached -= dev->nr_sids;
+	for (unsigned i = 0; i < dev->nr_sids; i++)
+		if (strtab_owner(s, dev->sids[i]) != d)
+			d->nr_attached--;
 out:
 	smmukit_plat_unlock(s->plat, &s->cfg_lock);
 	return ret;

@@ -242,6 +242,43 @@ static void test_msi_sync(void **state)
 	}
 }
 
+/*
+ * A waiter really waits: with CMD_SYNC costing 1 us of modelled time, a
+ * sync returns no earlier than its completion, in polled and MSI mode, and
+ * every sync the driver wrote has completed in the model (including the
+ * first one, whose MSI value must differ from the word's initial 0).
+ */
+static void test_sync_waits_for_completion(void **state)
+{
+	static const char *const keys[] = { "", "msi", "sev" };
+
+	for (unsigned k = 0; k < 3; k++) {
+		struct harness h;
+		struct smmukit_model_profile prof;
+		struct smmukit_smmu_config c;
+		struct smmukit_smmu_stats st;
+		struct smmuv3_cmd cmd = { .opcode = SMMUV3_OP_TLBI_NH_ALL };
+		uint64_t t0;
+
+		smmukit_model_profile_zero(&prof);
+		assert_int_equal(smmukit_model_profile_set(&prof, "cmd_sync_ns", "1000"), 0);
+		assert_int_equal(smmukit_model_profile_set(&prof, "cmd_tlbi_all_ns", "300"), 0);
+		h_model_prof(&h, keys[k], &prof);
+		h_config(&h, &c);
+		assert_int_equal(smmukit_smmu_probe(&c, &h.s), 0);
+		assert_int_equal(smmukit_smmu_get_stats(h.s, &st), 0);
+		assert_int_equal(h_mstats(&h).syncs, st.syncs);
+		for (unsigned i = 0; i < 5; i++) {
+			t0 = smmukit_plat_clock_ns(h.p);
+			assert_int_equal(smmukit_smmu_issue_cmds(h.s, &cmd, 1, true), 0);
+			assert_true(smmukit_plat_clock_ns(h.p) - t0 >= 1300);
+			assert_int_equal(smmukit_smmu_get_stats(h.s, &st), 0);
+			assert_int_equal(h_mstats(&h).syncs, st.syncs);
+		}
+		h_down(&h);
+	}
+}
+
 /* Queue wrap: many more commands than entries, in every batch shape. */
 static void test_queue_wrap(void **state)
 {
@@ -286,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_sync_coalescing),
 		cmocka_unit_test(test_msi_sync),
 		cmocka_unit_test(test_queue_wrap),
+		cmocka_unit_test(test_sync_waits_for_completion),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -66,8 +66,9 @@ static void h_trace(void *arg, const struct smmukit_model_trace_rec *r)
 		h->real_sync_violations++;
 }
 
-/* Platform + model only (tests that probe by hand). */
-static SMMUKIT_UNUSED void h_model(struct harness *h, const char *keys)
+/* Platform + model only (tests that probe by hand); prof NULL = zero. */
+static SMMUKIT_UNUSED void h_model_prof(struct harness *h, const char *keys,
+					const struct smmukit_model_profile *prof)
 {
 	struct smmukit_posix_config pc = {
 		.manual_clock = true, .nr_cpus = 4, .mem_size = 256u << 20,
@@ -85,9 +86,14 @@ static SMMUKIT_UNUSED void h_model(struct harness *h, const char *keys)
 		if (ret)
 			fail_msg("model keys '%s': %s", keys, err);
 	}
-	assert_int_equal(smmukit_model_create(h->p, &mc, NULL, &h->m), 0);
+	assert_int_equal(smmukit_model_create(h->p, &mc, prof, &h->m), 0);
 	smmukit_model_set_trace(h->m, SMMUKIT_MODEL_TRACE_VIOLATION, h_trace, h);
 	h->base_pages = h_pages(h);
+}
+
+static SMMUKIT_UNUSED void h_model(struct harness *h, const char *keys)
+{
+	h_model_prof(h, keys, NULL);
 }
 
 static SMMUKIT_UNUSED void h_config(struct harness *h,
