@@ -134,7 +134,7 @@ void model_update_next_due(struct smmukit_model *m)
 {
 	uint64_t next = UINT64_MAX;
 
-	if (m->pend_count)
+	if (m->pend_count && !m->cfg.cmdq_stall)
 		next = m->pend[m->pend_head].done_ns;
 	atomic_store_explicit(&m->next_due_atomic, next, memory_order_relaxed);
 }
@@ -779,6 +779,39 @@ DEFINE_LOG_READER(smmukit_model_read_invlog, invlog,
 		  struct smmukit_model_inval_rec)
 DEFINE_LOG_READER(smmukit_model_read_stalelog, stalelog,
 		  struct smmukit_model_stale_rec)
+
+int smmukit_model_inject(struct smmukit_model *m, enum smmukit_model_fault f,
+			 bool on)
+{
+	uint64_t now;
+
+	if (!m)
+		return -SMMUKIT_EINVAL;
+	now = now_ns(m);
+	pthread_mutex_lock(&m->lock);
+	switch (f) {
+	case SMMUKIT_MODEL_FAULT_CMDQ_STALL:
+		/*
+		 * Fetched commands already have their completion times; a
+		 * stalled engine completes none of them until released.
+		 */
+		m->cfg.cmdq_stall = on;
+		if (!on) {
+			model_cmdq_reset(m);
+			m->busy_until_ns = now;
+		}
+		break;
+	case SMMUKIT_MODEL_FAULT_NO_MSI:
+		m->no_msi = on;
+		break;
+	default:
+		pthread_mutex_unlock(&m->lock);
+		return -SMMUKIT_EINVAL;
+	}
+	model_run_locked(m, now);
+	pthread_mutex_unlock(&m->lock);
+	return 0;
+}
 
 void smmukit_model_set_trace(struct smmukit_model *m, unsigned mask,
 			     smmukit_model_trace_fn fn, void *arg)

@@ -260,7 +260,7 @@ static void sync_complete(struct smmukit_model *m, const struct pending_cmd *p)
 
 	apply_pending_invals(m, p->done_ns);
 	m->stats.syncs++;
-	if (c->sync.cs == CMD0_CS_IRQ && m->cfg.msi) {
+	if (c->sync.cs == CMD0_CS_IRQ && m->cfg.msi && !m->no_msi) {
 		/* The MSI write is ordered after everything the sync covers. */
 		smmukit_wmb();
 		if (model_write32(m, c->sync.msiaddr, c->sync.msidata))
@@ -279,7 +279,7 @@ void model_cmdq_retire(struct smmukit_model *m, uint64_t now)
 {
 	unsigned log2 = cmdq_log2(m);
 
-	while (m->pend_count) {
+	while (m->pend_count && !m->cfg.cmdq_stall) {
 		struct pending_cmd *p = &m->pend[m->pend_head];
 		struct smmukit_model_cmd_rec *rec;
 		struct smmukit_model_trace_rec t = { 0 };

@@ -212,6 +212,7 @@ struct smmukit_model {
 	smmukit_model_trace_fn trace_fn;
 	void *trace_arg;
 
+	bool no_msi;		/* fault injection: skip CMD_SYNC MSI writes */
 	struct shadow_map shadow;
 	bool in_check;		/* fresh walk in progress: no caches, no stats */
 };

@@ -168,6 +168,22 @@ void smmukit_model_run(struct smmukit_model *m);
 /* Time of the next pending hardware event, or UINT64_MAX. */
 uint64_t smmukit_model_next_due_ns(struct smmukit_model *m);
 
+/*
+ * Hardware faults a test can switch on and off while the model runs (the
+ * driver is brought up first, then the hardware misbehaves).
+ *  - CMDQ_STALL: stop consuming commands (CONS freezes; nothing completes).
+ *  - NO_MSI: CMD_SYNC with CS=IRQ completes without its MSI write, as on
+ *    emulators that advertise MSIs they never send.
+ */
+enum smmukit_model_fault {
+	SMMUKIT_MODEL_FAULT_CMDQ_STALL = 1,
+	SMMUKIT_MODEL_FAULT_NO_MSI = 2,
+};
+
+/* Switch a fault on or off. Returns 0 or -SMMUKIT_EINVAL. */
+int smmukit_model_inject(struct smmukit_model *m, enum smmukit_model_fault f,
+			 bool on);
+
 /* ------------------------------------------------------------------------
  * DMA masters: device models read and write through the SMMU by stream ID.
  * ------------------------------------------------------------------------ */

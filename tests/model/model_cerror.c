@@ -136,6 +136,45 @@ static void test_stall_fault(void **state)
 	mt_teardown(&t);
 }
 
+static void test_stall_at_runtime(void **state)
+{
+	struct mt t;
+	uint32_t slot;
+	uint64_t word;
+
+	(void)state;
+	assert_int_equal(mt_setup(&t, "msi", "cmd_sync_ns=100\n"), 0);
+	assert_int_equal(mt_enable(&t, 6, false), 0);
+	assert_int_equal(smmukit_model_inject(t.m, SMMUKIT_MODEL_FAULT_CMDQ_STALL,
+					      true), 0);
+	slot = mt_sync_submit(&t);
+	for (int i = 0; i < 1000; i++)
+		smmukit_plat_relax(t.plat);
+	assert_false(mt_consumed(&t, slot));
+	assert_int_equal(smmukit_model_next_due_ns(t.m), UINT64_MAX);
+	/* Released: the queued sync completes after its own cost. */
+	assert_int_equal(smmukit_model_inject(t.m, SMMUKIT_MODEL_FAULT_CMDQ_STALL,
+					      false), 0);
+	assert_int_equal(smmukit_model_next_due_ns(t.m),
+			 smmukit_plat_clock_ns(t.plat) + 100);
+	assert_int_equal(mt_sync(&t), 0);
+	assert_true(mt_consumed(&t, slot));
+	/* NO_MSI: the sync completes, the MSI never lands. */
+	word = mt_alloc(&t, 0);
+	mt_w64(&t, word, 7);
+	assert_int_equal(smmukit_model_inject(t.m, SMMUKIT_MODEL_FAULT_NO_MSI,
+					      true), 0);
+	mt_cmd(&t, &(struct smmuv3_cmd){ .opcode = SMMUV3_OP_CMD_SYNC,
+					 .sync = { .cs = CMD0_CS_IRQ,
+						   .msiaddr = word } });
+	assert_int_equal(mt_sync(&t), 0);
+	assert_int_equal(mt_r64(&t, word), 7);
+	assert_int_equal(smmukit_model_inject(t.m, 99, true), -SMMUKIT_EINVAL);
+	assert_int_equal(smmukit_model_inject(NULL, SMMUKIT_MODEL_FAULT_NO_MSI,
+					      true), -SMMUKIT_EINVAL);
+	mt_teardown(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -143,6 +182,7 @@ int main(void)
 		cmocka_unit_test(test_trace_reports_cerror),
 		cmocka_unit_test(test_abt_outside_memory),
 		cmocka_unit_test(test_stall_fault),
+		cmocka_unit_test(test_stall_at_runtime),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
