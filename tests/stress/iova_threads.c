@@ -8,7 +8,7 @@
  * threads contend for each CPU's cache locks. A reclaimer thread plays the
  * lazy flush queue: it frees other threads' ranges in bulk, trims depots
  * and sometimes flushes every cache. The space is small, so exhaustion and
- * the flush-and-retry path happen often.
+ * the flush-and-retry path happen (often in the tight variant).
  *
  * SMMUKIT_STRESS_OPS sets operations per worker (default 100000);
  * SMMUKIT_SEED the seed (printed).
@@ -43,6 +43,7 @@ struct shared {
 	_Atomic int workers_left;
 	uint64_t ops;
 	uint64_t seed;
+	uint64_t span;
 	/* Ranges handed to the reclaimer: qlock. */
 	pthread_mutex_t qlock;
 	struct smmukit_iova_free_entry queue[QUEUE_LEN];
@@ -68,7 +69,7 @@ static uint64_t rnd(uint64_t *s)
 static void own(struct shared *sh, uint64_t pfn, uint64_t size, uint8_t want)
 {
 	for (uint64_t p = pfn; p < pfn + size; p++) {
-		if (p > SPAN || atomic_exchange(&sh->owner[p], want) == want) {
+		if (p > sh->span || atomic_exchange(&sh->owner[p], want) == want) {
 			fprintf(stderr, "iova_threads: pfn %llu %s twice\n",
 				(unsigned long long)p, want ? "handed out" : "freed");
 			atomic_fetch_add(&sh->errors, 1);
@@ -106,7 +107,7 @@ static void *worker_main(void *arg)
 	for (uint64_t i = 0; i < sh->ops; i++) {
 		if (nlive < 100 && rnd(&s) % 100 < 55) {
 			uint64_t size = rnd(&s) % 8 ? 1 + rnd(&s) % 8 : 1 + rnd(&s) % 48;
-			uint64_t limit = rnd(&s) % 4 ? SPAN : SPAN / 2;
+			uint64_t limit = rnd(&s) % 4 ? sh->span : sh->span / 2;
 			uint64_t pfn = 0;
 			int ret = smmukit_iova_alloc_fast(sh->dom, size, limit, 0, &pfn);
 
@@ -173,13 +174,13 @@ static uint64_t env_u64(const char *name, uint64_t def)
 	return v ? strtoull(v, NULL, 0) : def;
 }
 
-static void run(uint32_t flags)
+static void run(uint32_t flags, uint64_t span)
 {
 	struct smmukit_posix_config pcfg = {
 		.mem_size = 16u << 20, .nr_cpus = 2, .log_level = SMMUKIT_LOG_ERR,
 	};
 	struct smmukit_iova_config cfg = {
-		.granule = 4096, .start_pfn = 1, .end_pfn = SPAN,
+		.granule = 4096, .start_pfn = 1, .end_pfn = span,
 		.depot_trim_ns = 20000, .depot_keep_mags = 1, .flags = flags,
 	};
 	struct shared *sh = calloc(1, sizeof(*sh));
@@ -189,10 +190,12 @@ static void run(uint32_t flags)
 	pthread_t reclaimer;
 	uint64_t base;
 
+	sh->span = span;
 	sh->ops = env_u64("SMMUKIT_STRESS_OPS", 100000);
 	sh->seed = env_u64("SMMUKIT_SEED", (uint64_t)time(NULL));
-	printf("iova_threads (not a benchmark): flags %u, %d workers on 2 CPUs, "
-	       "%llu ops each, SMMUKIT_SEED=%llu\n", flags, NR_WORKERS,
+	printf("iova_threads (not a benchmark): flags %u, %llu pfns, %d workers "
+	       "on 2 CPUs, %llu ops each, SMMUKIT_SEED=%llu\n", flags,
+	       (unsigned long long)span, NR_WORKERS,
 	       (unsigned long long)sh->ops, (unsigned long long)sh->seed);
 	assert_int_equal(smmukit_posix_create(&pcfg, &sh->plat), 0);
 	smmukit_posix_get_stats(sh->plat, &ps);
@@ -239,12 +242,18 @@ static void run(uint32_t flags)
 
 static void test_threads(void **state)
 {
-	run(0);
+	run(0, SPAN);
 }
 
 static void test_threads_checked(void **state)
 {
-	run(SMMUKIT_IOVA_CHECK_FAST_FREE);
+	run(SMMUKIT_IOVA_CHECK_FAST_FREE, SPAN);
+}
+
+/* A space the workers nearly fill: exhaustion, flush and retry all the time. */
+static void test_threads_tight(void **state)
+{
+	run(0, SPAN / 4);
 }
 
 int main(void)
@@ -252,6 +261,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_threads_checked),
+		cmocka_unit_test(test_threads_tight),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
