@@ -26,13 +26,23 @@ struct shim {
 	uint32_t last_prod;
 	unsigned changes, violations;
 	const char *why;
+	/* GERROR faking: bits toggled in GERROR reads; GERRORN writes kept. */
+	uint32_t fake_gerror;
+	bool gerrorn_written;
+	uint32_t gerrorn;
+	unsigned cr0_zero_writes;
 };
 
 static uint32_t sh_r32(void *ctx, uint64_t off)
 {
 	struct shim *s = ctx;
+	uint32_t v = s->real.ops->read32(s->real.ctx, off);
 
-	return s->real.ops->read32(s->real.ctx, off);
+	if (off == SMMUV3_GERROR)
+		v ^= s->fake_gerror;
+	if (off == SMMUV3_GERRORN && s->gerrorn_written)
+		v = s->gerrorn;
+	return v;
 }
 
 static uint64_t sh_r64(void *ctx, uint64_t off)
@@ -131,6 +141,15 @@ static void check_prod(struct shim *s, uint32_t prod)
 static void sh_w32(void *ctx, uint64_t off, uint32_t v)
 {
 	struct shim *s = ctx;
+
+	if (off == SMMUV3_GERRORN && s->fake_gerror) {
+		/* Keep the acknowledgement; the real SMMU never raised it. */
+		s->gerrorn_written = true;
+		s->gerrorn = v;
+		return;
+	}
+	if (off == SMMUV3_CR0 && v == 0)
+		s->cr0_zero_writes++;
 
 	if (off == SMMUV3_CMDQ_PROD) {
 		if (s->drop_prod) {
@@ -284,12 +303,52 @@ static void test_ste_update_protocol(void **state)
 	}
 }
 
+/*
+ * GERROR handling order and acknowledgement: errors other than CMDQ_ERR are
+ * logged and acknowledged by making exactly their GERRORN bits equal to
+ * GERROR; SFM_ERR disables the SMMU (-EIO) until a reset.
+ */
+static void test_gerror_ack_and_sfm(void **state)
+{
+	struct harness h;
+	struct shim s;
+	struct smmukit_smmu_stats st;
+	uint32_t bits = (uint32_t)(GERROR_MSI_CMDQ_ABT_ERR | GERROR_EVENTQ_ABT_ERR);
+	uint32_t g;
+
+	up_with_shim(&h, &s, "");
+	assert_int_equal(smmukit_smmu_handle_gerror_irq(h.s), 0);	/* not ours */
+	s.fake_gerror = bits;
+	g = sh_r32(&s, SMMUV3_GERROR);
+	assert_int_equal(smmukit_smmu_handle_gerror_irq(h.s), (int)bits);
+	assert_true(s.gerrorn_written);
+	assert_int_equal(s.gerrorn & GERROR_VALID_MASK, g & GERROR_VALID_MASK);
+	/* Acknowledged: nothing active any more. */
+	assert_int_equal(smmukit_smmu_handle_gerror_irq(h.s), 0);
+	assert_int_equal(smmukit_smmu_get_stats(h.s, &st), 0);
+	assert_int_equal(st.gerrors, 1);
+
+	/* Service failure: disabled, -EIO, then a reset brings it back. */
+	s.fake_gerror = bits | (uint32_t)GERROR_SFM_ERR;
+	s.cr0_zero_writes = 0;
+	assert_int_equal(smmukit_smmu_handle_gerror_irq(h.s), -SMMUKIT_EIO);
+	assert_int_equal(s.cr0_zero_writes, 1);
+	assert_int_equal(s.real.ops->read32(s.real.ctx, SMMUV3_CR0ACK) & CR0_SMMUEN, 0);
+	s.fake_gerror = 0;
+	s.gerrorn_written = false;
+	assert_int_equal(smmukit_smmu_reset(h.s), 0);
+	assert_int_not_equal(s.real.ops->read32(s.real.ctx, SMMUV3_CR0ACK) & CR0_SMMUEN, 0);
+	assert_int_equal(smmukit_smmu_sync(h.s), 0);
+	h_down(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stall_after_probe),
 		cmocka_unit_test(test_free_timeout_keeps_tag),
 		cmocka_unit_test(test_ste_update_protocol),
+		cmocka_unit_test(test_gerror_ack_and_sfm),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
