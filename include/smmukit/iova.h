@@ -170,7 +170,8 @@ int smmukit_iova_free(struct smmukit_iova_domain *dom, uint64_t pfn,
  * Reserve [lo_pfn, hi_pfn] (MSI windows, holes): never handed out, never
  * freed. Parts outside the domain are ignored; overlapping or adjacent
  * reservations merge. -EINVAL if lo > hi, -EBUSY if it overlaps an
- * allocated range, -ENOMEM; nothing changes on error.
+ * allocated range (ranges held by the caches count: reserve at setup, or
+ * flush the caches first), -ENOMEM; nothing changes on error.
  */
 int smmukit_iova_reserve(struct smmukit_iova_domain *dom, uint64_t lo_pfn,
 			 uint64_t hi_pfn);
