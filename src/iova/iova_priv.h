@@ -26,7 +26,11 @@ struct iova_node {
 	uint8_t cached;
 };
 
-/* Entries plus count: 1 KiB. In the depot, next links the list. */
+/*
+ * Entries plus count: 1 KiB. In the depot, next links the list. Protected by
+ * whoever holds it: a CPU cache's lock, the depot's lock, or (detached for
+ * draining) the one thread that detached it.
+ */
 struct iova_mag {
 	union {
 		uint64_t nr;
@@ -58,6 +62,7 @@ struct iova_depot {
 };
 
 struct smmukit_iova_domain {
+	/* Set at creation, read-only afterwards: no lock. */
 	struct smmukit_platform *plat;
 	unsigned shift;
 	uint32_t flags;
@@ -66,9 +71,9 @@ struct smmukit_iova_domain {
 	uint64_t start_pfn;
 	uint64_t end_pfn;
 	uint64_t depot_trim_ns;
-	/* nr_cpus * SMMUKIT_IOVA_NR_CLASSES, indexed [cpu][class]. */
+	/* nr_cpus * SMMUKIT_IOVA_NR_CLASSES, indexed [cpu][class]; each own lock. */
 	struct iova_cpu_cache *cpu_caches;
-	struct iova_depot depots[SMMUKIT_IOVA_NR_CLASSES];
+	struct iova_depot depots[SMMUKIT_IOVA_NR_CLASSES];	/* each own lock */
 	/* Magazines in existence: atomic, for stats and leak reasoning. */
 	_Atomic uint64_t mags_allocated;
 	_Atomic uint64_t flushes;
