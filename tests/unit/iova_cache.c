@@ -380,6 +380,19 @@ static void test_failure_sweeps(void **state)
 	assert_int_equal(after.mags_allocated, before.mags_allocated);
 	assert_int_equal(after.cached_ranges, before.cached_ranges);
 	assert_int_equal(smmukit_iova_find(f->dom, extra, &r), -SMMUKIT_ENOENT);
+	/* The same through free_bulk (the flush queue's path). */
+	{
+		struct smmukit_iova_free_entry e = { 0, 1 };
+
+		assert_int_equal(smmukit_iova_alloc(f->dom, 1, 0xfffff, true, &e.pfn), 0);
+		before = stats(f->dom);
+		smmukit_posix_fail_nth_alloc(f->plat, 1);
+		assert_int_equal(smmukit_iova_free_bulk(f->dom, &e, 1), 0);
+		smmukit_posix_fail_nth_alloc(f->plat, 0);
+		after = stats(f->dom);
+		assert_int_equal(after.tree_ranges, before.tree_ranges - 1);
+		assert_int_equal(after.mags_allocated, before.mags_allocated);
+	}
 	/* Without failure the same free grows the depot. */
 	assert_int_equal(smmukit_iova_alloc(f->dom, 1, 0xfffff, true, &extra), 0);
 	assert_int_equal(smmukit_iova_free_fast(f->dom, extra, 1), 0);
