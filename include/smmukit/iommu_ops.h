@@ -41,8 +41,22 @@ struct smmukit_iommu_device {
 	unsigned nr_sids;
 };
 
+/*
+ * What a domain does with its devices' DMA. The IOMMU core builds its
+ * domain types on these: DMA, DMA-FQ and unmanaged domains are PAGING
+ * (translated through a page table; lazy or strict is the caller's gather),
+ * passthrough is IDENTITY, "blocked" is BLOCKED.
+ */
+enum smmukit_iommu_domain_kind {
+	SMMUKIT_IOMMU_DOMAIN_PAGING = 0,
+	SMMUKIT_IOMMU_DOMAIN_IDENTITY = 1,	/* DMA untranslated */
+	SMMUKIT_IOMMU_DOMAIN_BLOCKED = 2,	/* all DMA aborts */
+};
+
 /* What a domain translates with. Zero fields mean "the driver's default". */
 struct smmukit_iommu_domain_cfg {
+	enum smmukit_iommu_domain_kind kind;
+	/* PAGING only: */
 	unsigned stage;		/* 1 or 2; 0: stage 1 if the IOMMU has it */
 	uint64_t granule;	/* SMMUKIT_SZ_4K/16K/64K; 0: the smallest supported */
 	unsigned ias;		/* input address bits; 0: the IOMMU's maximum */
@@ -116,6 +130,13 @@ struct smmukit_iommu {
 /* A domain, as the core sees it. Filled by domain_alloc; read-only above. */
 struct smmukit_iommu_domain {
 	struct smmukit_iommu *iommu;
+	enum smmukit_iommu_domain_kind kind;
+	/*
+	 * PAGING only (0 otherwise). IDENTITY and BLOCKED domains have no page
+	 * table: map/unmap fail with -EOPNOTSUPP, iotlb_sync and
+	 * flush_iotlb_all succeed with nothing to do, iova_to_phys gives iova
+	 * (IDENTITY) or -ENOENT (BLOCKED).
+	 */
 	unsigned stage;
 	uint64_t granule;
 	uint64_t pgsize_bitmap;

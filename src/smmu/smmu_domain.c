@@ -307,6 +307,40 @@ static uint64_t smallest_granule(uint64_t bitmap)
 	return SMMUKIT_SZ_64K;
 }
 
+/* IDENTITY and BLOCKED: an STE recipe only, no table and no tag. */
+static int alloc_passthrough_or_blocked(struct smmukit_smmu *s,
+					const struct smmukit_iommu_domain_cfg *c,
+					struct smmukit_iommu_domain **out)
+{
+	struct smmu_domain *d;
+
+	if (c->kind != SMMUKIT_IOMMU_DOMAIN_IDENTITY &&
+	    c->kind != SMMUKIT_IOMMU_DOMAIN_BLOCKED)
+		return -SMMUKIT_EINVAL;
+	d = domain_get(s);
+	if (!d)
+		return -SMMUKIT_ENOMEM;
+	d->smmu = s;
+	d->pgt = NULL;
+	d->nr_attached = 0;
+	d->asid = d->vmid = 0;
+	d->cd_mem = (struct smmukit_dma_pages){ 0 };
+	d->pg_shift = 0;
+	d->dom = (struct smmukit_iommu_domain){ .iommu = &s->iommu,
+						.kind = c->kind };
+	smmukit_plat_lock(s->plat, &s->cfg_lock);
+	s->live_domains++;
+	smmukit_plat_unlock(s->plat, &s->cfg_lock);
+	atomic_store_explicit(&d->state, DOMAIN_LIVE, memory_order_release);
+	*out = &d->dom;
+	return 0;
+}
+
+static bool paging(const struct smmu_domain *d)
+{
+	return d->dom.kind == SMMUKIT_IOMMU_DOMAIN_PAGING;
+}
+
 static int op_domain_alloc(struct smmukit_iommu *iommu,
 			   const struct smmukit_iommu_domain_cfg *cfg,
 			   struct smmukit_iommu_domain **out)
@@ -323,6 +357,8 @@ static int op_domain_alloc(struct smmukit_iommu *iommu,
 
 	if (cfg)
 		c = *cfg;
+	if (c.kind != SMMUKIT_IOMMU_DOMAIN_PAGING)
+		return alloc_passthrough_or_blocked(s, &c, out);
 	if (c.stage == 0)
 		c.stage = s->info.s1 ? 1 : 2;
 	if ((c.stage == 1 && !s->info.s1) || (c.stage == 2 && !s->info.s2) ||
@@ -374,6 +410,7 @@ static int op_domain_alloc(struct smmukit_iommu *iommu,
 		goto untag;
 
 	d->dom.iommu = &s->iommu;
+	d->dom.kind = SMMUKIT_IOMMU_DOMAIN_PAGING;
 	d->dom.stage = c.stage;
 	d->dom.granule = c.granule;
 	d->dom.pgsize_bitmap = d->pgt->cfg.pgsize_bitmap;
@@ -440,6 +477,15 @@ static int op_domain_free(struct smmukit_iommu_domain *dom)
 	atomic_compare_exchange_strong(&d->state, &expect, DOMAIN_FREE);
 	smmukit_plat_unlock(s->plat, &s->cfg_lock);
 
+	if (!paging(d)) {
+		/* No table, no tag, nothing cached to invalidate. */
+		smmukit_plat_lock(s->plat, &s->cfg_lock);
+		s->live_domains--;
+		d->next_free = s->free_domains;
+		s->free_domains = d;
+		smmukit_plat_unlock(s->plat, &s->cfg_lock);
+		return 0;
+	}
 	/* Invalidate the whole context before anything goes back. */
 	ret = flush_context(d);
 	if (ret) {
@@ -565,6 +611,8 @@ static int op_map_pages(struct smmukit_iommu_domain *dom, uint64_t iova,
 		*mapped = 0;
 	if (!live(d))
 		return -SMMUKIT_EINVAL;
+	if (!paging(d))
+		return -SMMUKIT_EOPNOTSUPP;
 	/* New entries need no invalidation: the SMMU caches no invalid
 	 * descriptors (walks that fault are never cached). */
 	return smmukit_pgtable_map_pages(d->pgt, iova, paddr, pgsize, pgcount,
@@ -579,6 +627,8 @@ static int64_t op_unmap_pages(struct smmukit_iommu_domain *dom, uint64_t iova,
 
 	if (!live(d))
 		return -SMMUKIT_EINVAL;
+	if (!paging(d))
+		return -SMMUKIT_EOPNOTSUPP;
 	return smmukit_pgtable_unmap_pages(d->pgt, iova, pgsize, pgcount,
 					   gather);
 }
@@ -592,7 +642,7 @@ static int op_iotlb_sync(struct smmukit_iommu_domain *dom,
 	if (!live(d))
 		return -SMMUKIT_EINVAL;
 	/* Lazy: the caller's flush queue flushes later and owns the pages. */
-	if (smmukit_pgtable_gather_queued(g))
+	if (smmukit_pgtable_gather_queued(g) || !paging(d))
 		return 0;
 	ret = sync_gathered(d, g);
 	if (ret)
@@ -609,6 +659,8 @@ static int op_flush_iotlb_all(struct smmukit_iommu_domain *dom)
 
 	if (!live(d))
 		return -SMMUKIT_EINVAL;
+	if (!paging(d))
+		return 0;
 	return flush_context(d);
 }
 
@@ -619,6 +671,12 @@ static int op_iova_to_phys(struct smmukit_iommu_domain *dom, uint64_t iova,
 
 	if (!live(d))
 		return -SMMUKIT_EINVAL;
+	if (d->dom.kind == SMMUKIT_IOMMU_DOMAIN_IDENTITY) {
+		*pa = iova;
+		return 0;
+	}
+	if (d->dom.kind == SMMUKIT_IOMMU_DOMAIN_BLOCKED)
+		return -SMMUKIT_ENOENT;
 	return smmukit_pgtable_iova_to_phys(d->pgt, iova, pa);
 }
 

@@ -75,7 +75,13 @@ static void ste_build(const struct smmukit_smmu *s, const struct smmu_domain *d,
 	}
 	for (unsigned i = 0; i < SMMUV3_STE_DWORDS; i++)
 		ste[i] = 0;
-	if (d->dom.stage == 1) {
+	if (d->dom.kind == SMMUKIT_IOMMU_DOMAIN_IDENTITY) {
+		/* Bypass, with the incoming shareability (Linux's recipe). */
+		ste[0] = STE0_V | smmukit_field_prep(STE0_CFG, STE0_CFG_BYPASS);
+		ste[1] = smmukit_field_prep(STE1_SHCFG, STE1_SHCFG_INCOMING);
+	} else if (d->dom.kind == SMMUKIT_IOMMU_DOMAIN_BLOCKED) {
+		ste[0] = STE0_V | smmukit_field_prep(STE0_CFG, STE0_CFG_ABORT);
+	} else if (d->dom.stage == 1) {
 		ste[0] = STE0_V |
 			 smmukit_field_prep(STE0_CFG, STE0_CFG_S1_TRANS) |
 			 smmukit_field_prep(STE0_S1FMT, STE0_S1FMT_LINEAR) |

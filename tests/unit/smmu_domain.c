@@ -230,6 +230,69 @@ static void test_bypass_unattached(void **state)
 	h_down(&h);
 }
 
+/* IDENTITY (passthrough) and BLOCKED domains: STE recipes, no tables. */
+static void test_identity_and_blocked(void **state)
+{
+	struct harness h;
+	struct smmukit_iommu_domain_cfg ci = { .kind = SMMUKIT_IOMMU_DOMAIN_IDENTITY };
+	struct smmukit_iommu_domain_cfg cb = { .kind = SMMUKIT_IOMMU_DOMAIN_BLOCKED };
+	struct smmukit_iommu_domain_cfg cx = { .kind = (enum smmukit_iommu_domain_kind)7 };
+	struct smmukit_iommu_domain *id, *bl, *pg, *x = NULL;
+	uint32_t sid = 0x77;
+	struct smmukit_iommu_device dev = { &sid, 1 };
+	struct smmukit_dma_pages buf;
+	struct smmukit_iotlb_gather g;
+	smmukit_phys_t pa;
+	unsigned char v = 0;
+
+	h_up(&h, "checking");
+	buf = h_buf(&h, 0, 0x5e);
+	assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, &cx, &x), -SMMUKIT_EINVAL);
+	assert_null(x);
+	assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, &ci, &id), 0);
+	assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, &cb, &bl), 0);
+	assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, NULL, &pg), 0);
+	assert_int_equal(id->kind, SMMUKIT_IOMMU_DOMAIN_IDENTITY);
+	assert_int_equal(pg->kind, SMMUKIT_IOMMU_DOMAIN_PAGING);
+	assert_int_equal(smmukit_iommu_map_pages(id, IOVA, buf.pa, SMMUKIT_SZ_4K, 1, RW, NULL),
+			 -SMMUKIT_EOPNOTSUPP);
+	assert_int_equal(smmukit_iommu_map_pages(bl, IOVA, buf.pa, SMMUKIT_SZ_4K, 1, RW, NULL),
+			 -SMMUKIT_EOPNOTSUPP);
+	smmukit_pgtable_gather_init(&g);
+	assert_int_equal(smmukit_iommu_unmap_pages(id, IOVA, SMMUKIT_SZ_4K, 1, &g),
+			 -SMMUKIT_EOPNOTSUPP);
+	assert_int_equal(smmukit_iommu_iotlb_sync(id, &g), 0);
+	assert_int_equal(smmukit_iommu_flush_iotlb_all(bl), 0);
+	assert_int_equal(smmukit_iommu_iova_to_phys(id, 0x1234, &pa), 0);
+	assert_int_equal(pa, 0x1234);
+	assert_int_equal(smmukit_iommu_iova_to_phys(bl, 0x1234, &pa), -SMMUKIT_ENOENT);
+
+	/* Passthrough: the device reaches physical addresses directly. */
+	assert_int_equal(smmukit_iommu_attach_dev(id, &dev), 0);
+	assert_int_equal(h_dma_read(&h, sid, buf.pa + 9, &v, 1), 0);
+	assert_int_equal(v, 0x5e);
+	assert_int_equal(smmukit_iommu_domain_free(id), -SMMUKIT_EBUSY);
+	/* Move to a paging domain, then to blocked. */
+	assert_int_equal(smmukit_iommu_detach_dev(id, &dev), 0);
+	assert_int_equal(smmukit_iommu_map_pages(pg, IOVA, buf.pa, SMMUKIT_SZ_4K, 1, RW, NULL), 0);
+	assert_int_equal(smmukit_iommu_attach_dev(pg, &dev), 0);
+	assert_int_equal(h_dma_read(&h, sid, buf.pa + 9, &v, 1), SMMUV3_EVT_F_TRANSLATION);
+	assert_int_equal(h_dma_read(&h, sid, IOVA + 9, &v, 1), 0);
+	assert_int_equal(smmukit_iommu_detach_dev(pg, &dev), 0);
+	assert_int_equal(smmukit_iommu_attach_dev(bl, &dev), 0);
+	assert_int_equal(h_dma_read(&h, sid, IOVA + 9, &v, 1), SMMUKIT_MODEL_ABORT);
+	assert_int_equal(h_dma_read(&h, sid, buf.pa, &v, 1), SMMUKIT_MODEL_ABORT);
+	assert_int_equal(smmukit_iommu_detach_dev(bl, &dev), 0);
+	assert_int_equal(h_mstats(&h).stale_unmapped, 0);
+	assert_int_equal(smmukit_iommu_domain_free(id), 0);
+	assert_int_equal(smmukit_iommu_domain_free(bl), 0);
+	assert_int_equal(smmukit_iommu_domain_free(pg), 0);
+	assert_int_equal(smmukit_iommu_domain_free(id), -SMMUKIT_EINVAL);
+	(void)smmukit_smmu_handle_evtq_irq(h.s);
+	smmukit_plat_free_pages(h.p, &buf);
+	h_down(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -238,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_asid_exhaustion),
 		cmocka_unit_test(test_alloc_failure_sweeps),
 		cmocka_unit_test(test_bypass_unattached),
+		cmocka_unit_test(test_identity_and_blocked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
