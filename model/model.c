@@ -114,6 +114,34 @@ void model_refuse(struct smmukit_model *m, uint64_t off, const char *why)
 	model_trace(m, &t);
 }
 
+/*
+ * Signal the event-queue or GERROR interrupt if enabled: an MSI (the SMMU
+ * has MSIs and *_IRQ_CFG0 holds an address) or the wired line otherwise,
+ * which only the counters observe (drivers on the model poll).
+ */
+void model_irq(struct smmukit_model *m, bool evtq, uint64_t now)
+{
+	uint32_t en = evtq ? IRQ_CTRL_EVENTQ_IRQEN : IRQ_CTRL_GERROR_IRQEN;
+	uint64_t addr = (evtq ? m->evtq_irq_cfg0 : m->gerror_irq_cfg0) &
+			IRQ_CFG0_ADDR;
+	uint32_t data = evtq ? m->evtq_irq_cfg1 : m->gerror_irq_cfg1;
+
+	if (!(m->irq_ctrl & en))
+		return;
+	if (evtq)
+		m->stats.evtq_irqs++;
+	else
+		m->stats.gerror_irqs++;
+	if (!m->cfg.msi || !addr)
+		return;
+	smmukit_wmb();
+	if (model_write32(m, addr, data))
+		m->stats.irq_msi_writes++;
+	else
+		model_gerror_toggle(m, evtq ? GERROR_MSI_EVENTQ_ABT_ERR :
+					      GERROR_MSI_GERROR_ABT_ERR, now);
+}
+
 /* Raise a global error: toggle its GERROR bit unless already active. */
 void model_gerror_toggle(struct smmukit_model *m, uint32_t bit, uint64_t now)
 {
@@ -126,6 +154,9 @@ void model_gerror_toggle(struct smmukit_model *m, uint32_t bit, uint64_t now)
 	m->gerror ^= bit;
 	m->stats.gerrors++;
 	model_trace(m, &t);
+	/* An aborted GERROR MSI must not raise another one. */
+	if (bit != GERROR_MSI_GERROR_ABT_ERR)
+		model_irq(m, false, now);
 }
 
 /* ---- time ---- */

@@ -369,6 +369,7 @@ void model_evtq_record(struct smmukit_model *m, const struct smmuv3_event *e,
 			m->evtq_prod = smmuv3_q_advance(m->evtq_prod, 1, log2);
 			m->stats.events++;
 			t.recorded = true;
+			model_irq(m, true, now);
 		} else {
 			m->stats.events_lost++;
 			model_gerror_toggle(m, GERROR_EVENTQ_ABT_ERR, now);

@@ -168,7 +168,7 @@ static void xlate(struct smmukit_model *m, uint32_t sid, uint32_t ssid,
 		 * walk finds (an implementation may discard entries at will).
 		 */
 		if (e)
-			e->kind = 0;
+			model_tlb_drop(m, e, now);
 		xlate_slow(m, &xc, iova, is_write, &r, o, now);
 	}
 	if (r.event) {

@@ -221,6 +221,7 @@ struct smmukit_model {
 void model_trace(struct smmukit_model *m, struct smmukit_model_trace_rec *r);
 void model_refuse(struct smmukit_model *m, uint64_t off, const char *why);
 void model_gerror_toggle(struct smmukit_model *m, uint32_t bit, uint64_t now);
+void model_irq(struct smmukit_model *m, bool evtq, uint64_t now);
 void model_run_locked(struct smmukit_model *m, uint64_t now);
 void model_update_next_due(struct smmukit_model *m);
 void *ring_push(struct ring_log *l);
@@ -256,6 +257,8 @@ struct tlb_entry *model_tlb_lookup(struct smmukit_model *m,
 				   const struct xcfg *xc, uint64_t iova);
 void model_tlb_insert(struct smmukit_model *m, const struct xcfg *xc,
 		      uint64_t iova, const struct xres *r, uint64_t now);
+void model_tlb_drop(struct smmukit_model *m, struct tlb_entry *e,
+		    uint64_t now);
 void model_tlbi(struct smmukit_model *m, const struct smmuv3_cmd *c,
 		uint64_t cmd_ns, uint64_t now);
 int model_wc_check_free(struct smmukit_model *m, uint64_t pa, uint64_t len);

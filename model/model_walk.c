@@ -400,6 +400,35 @@ xlate_fault:
 
 /* ---- IOTLB ---- */
 
+/*
+ * Record the end of an entry's life in the invalidation log: by a command
+ * (opcode, consumed at cmd_ns, effective now) or, with opcode 0, by
+ * capacity or a refetch — exposure windows end either way.
+ */
+static void inv_log(struct smmukit_model *m, const struct tlb_entry *e,
+		    unsigned opcode, uint64_t cmd_ns, uint64_t now)
+{
+	struct smmukit_model_inval_rec *rec = ring_push(&m->invlog);
+
+	if (!rec)
+		return;
+	rec->fill_ns = e->fill_ns;
+	rec->cmd_ns = cmd_ns;
+	rec->inval_ns = now;
+	rec->iova = e->va;
+	rec->pa = e->pa;
+	rec->size_log2 = e->size_log2;
+	rec->asid = e->asid;
+	rec->vmid = e->vmid;
+	rec->opcode = (uint8_t)opcode;
+}
+
+void model_tlb_drop(struct smmukit_model *m, struct tlb_entry *e, uint64_t now)
+{
+	inv_log(m, e, 0, 0, now);
+	e->kind = 0;
+}
+
 static bool tlb_ctx_match(const struct tlb_entry *e, const struct xcfg *xc)
 {
 	return e->kind == (uint8_t)xc_kind(xc) &&
@@ -450,6 +479,7 @@ void model_tlb_insert(struct smmukit_model *m, const struct xcfg *xc,
 	if (!e) {
 		e = &set[m->tlb_victim[set_idx]++ % m->tlb_ways];
 		m->stats.iotlb_evictions++;
+		inv_log(m, e, 0, 0, now);
 	}
 	e->va = va;
 	e->pa = r->pa & ~((UINT64_C(1) << sh) - 1);
@@ -625,22 +655,10 @@ void model_tlbi(struct smmukit_model *m, const struct smmuv3_cmd *c,
 	n = (size_t)m->tlb_sets * m->tlb_ways;
 	for (size_t i = 0; i < n; i++) {
 		struct tlb_entry *e = &m->tlb[i];
-		struct smmukit_model_inval_rec *rec;
 
 		if (!e->kind || !tlb_scope_hit(e, &s))
 			continue;
-		rec = ring_push(&m->invlog);
-		if (rec) {
-			rec->fill_ns = e->fill_ns;
-			rec->cmd_ns = cmd_ns;
-			rec->inval_ns = now;
-			rec->iova = e->va;
-			rec->pa = e->pa;
-			rec->size_log2 = e->size_log2;
-			rec->asid = e->asid;
-			rec->vmid = e->vmid;
-			rec->opcode = c->opcode;
-		}
+		inv_log(m, e, c->opcode, cmd_ns, now);
 		e->kind = 0;
 		m->stats.iotlb_invalidated++;
 	}

@@ -249,6 +249,9 @@ struct smmukit_model_stats {
 	uint64_t events_lost;		/* dropped: queue full (overflow) */
 	uint64_t events_dropped;	/* dropped: event queue disabled */
 	uint64_t gerrors;		/* GERROR bits toggled */
+	uint64_t evtq_irqs;		/* event-queue interrupts (wired or MSI) */
+	uint64_t gerror_irqs;		/* GERROR interrupts (wired or MSI) */
+	uint64_t irq_msi_writes;	/* of those, MSIs written to memory */
 	uint64_t refused_writes;	/* register writes refused and logged */
 	uint64_t checks;		/* cache hits compared with a fresh walk */
 	uint64_t stale_unmapped;
@@ -272,7 +275,11 @@ struct smmukit_model_cmd_rec {
 	uint32_t slot;		/* its (wrap, index) in the queue */
 };
 
-/* An IOTLB entry removed by an invalidation (exposure windows). */
+/*
+ * An IOTLB entry's end of life (exposure windows): removed by an
+ * invalidation command (opcode), or with opcode 0 by capacity eviction or a
+ * refetch (cmd_ns 0).
+ */
 struct smmukit_model_inval_rec {
 	uint64_t seq;
 	uint64_t fill_ns;	/* when the translation was cached */

@@ -160,6 +160,46 @@ static void test_trace_point(void **state)
 	mt_teardown(&t);
 }
 
+static void test_irqs(void **state)
+{
+	struct mt t;
+	struct mt_pt pt;
+	struct smmukit_model_stats s;
+	uint64_t msi;
+
+	(void)state;
+	assert_int_equal(mt_setup(&t, "msi", NULL), 0);
+	assert_int_equal(mt_enable(&t, 6, false), 0);
+	assert_int_equal(mt_s1_stream(&t, SID, 1, &pt), 0);
+	msi = mt_alloc(&t, 0);
+	/* Disabled: no interrupt. */
+	fault_at(&t, 0x1000, false);
+	assert_int_equal(mt_stats(&t).evtq_irqs, 0);
+	mt_wr64(&t, SMMUV3_EVENTQ_IRQ_CFG0, msi);
+	mt_wr32(&t, SMMUV3_EVENTQ_IRQ_CFG1, 0xe1);
+	mt_wr64(&t, SMMUV3_GERROR_IRQ_CFG0, msi + 8);
+	mt_wr32(&t, SMMUV3_GERROR_IRQ_CFG1, 0x6e);
+	mt_wr32(&t, SMMUV3_IRQ_CTRL, (uint32_t)(IRQ_CTRL_EVENTQ_IRQEN |
+						IRQ_CTRL_GERROR_IRQEN));
+	assert_int_equal(mt_rd32(&t, SMMUV3_IRQ_CTRLACK),
+			 IRQ_CTRL_EVENTQ_IRQEN | IRQ_CTRL_GERROR_IRQEN);
+	/* The MSI configuration is locked while its IRQ is enabled. */
+	mt_wr32(&t, SMMUV3_EVENTQ_IRQ_CFG1, 0);
+	assert_int_equal(mt_stats(&t).refused_writes, 1);
+	fault_at(&t, 0x2000, false);
+	assert_int_equal(mt_r64(&t, msi), 0xe1);
+	/* A GERROR (command error) raises the GERROR MSI. */
+	mt_cmd_raw(&t, 0x07, 0);
+	for (int i = 0; i < 10; i++)
+		smmukit_plat_relax(t.plat);
+	assert_int_equal(mt_r64(&t, msi + 8), 0x6e);
+	s = mt_stats(&t);
+	assert_int_equal(s.evtq_irqs, 1);
+	assert_int_equal(s.gerror_irqs, 1);
+	assert_int_equal(s.irq_msi_writes, 2);
+	mt_teardown(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -167,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_overflow),
 		cmocka_unit_test(test_disabled_and_abort),
 		cmocka_unit_test(test_trace_point),
+		cmocka_unit_test(test_irqs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -142,11 +142,11 @@ static void test_range_and_ttl(void **state)
 	for (uint64_t i = 1; i < 5; i++)
 		assert_int_equal(pa_of(&f.t, 1, 0x100000 + i * 0x1000), f.b);
 	assert_int_equal(pa_of(&f.t, 1, 0x105000), f.a);
-	/* TTL 2 does not touch level-3 entries. */
+	/* TTL 2 over the whole first 2 MiB does not touch level-3 entries. */
 	cmd_sync(&f, &(struct smmuv3_cmd){
 			     .opcode = SMMUV3_OP_TLBI_NH_VA,
-			     .tlbi = { .asid = 1, .addr = 0x100000, .leaf = true,
-				       .tg = CMD1_TG_4K, .ttl = 2, .num = 7 } });
+			     .tlbi = { .asid = 1, .addr = 0, .leaf = true,
+				       .tg = CMD1_TG_4K, .ttl = 2, .scale = 9 } });
 	assert_int_equal(pa_of(&f.t, 1, 0x100000), f.a);
 	/* A 2 MiB block is held as one entry, hit by any address in it. */
 	blk_a = mt_alloc(&f.t, 9);
@@ -285,6 +285,17 @@ static void test_capacity(void **state)
 	assert_int_equal(s.iotlb_misses, 32);
 	assert_int_equal(s.iotlb_evictions, 24);
 	assert_int_equal(s.iotlb_valid, 8);
+	/* Evictions end exposure windows too: logged with opcode 0. */
+	{
+		struct smmukit_model_inval_rec rec[32];
+		uint64_t cursor = 0;
+
+		assert_int_equal(smmukit_model_read_invlog(f.t.m, &cursor, rec,
+							   32, NULL), 24);
+		assert_int_equal(rec[0].opcode, 0);
+		assert_int_equal(rec[0].iova, 0);
+		assert_int_equal(rec[0].pa, f.a);
+	}
 	/* Evicted entries are refetched from the (changed) table. */
 	mt_pt_map(&f.t, &f.pt1, 0, f.b, 12, MT_RW);
 	assert_int_equal(pa_of(&f.t, 1, 0), f.b);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Helpers for the register-level model tests; see model_testlib.h. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "model_testlib.h"
@@ -220,8 +221,9 @@ void mt_cmd(struct mt *t, const struct smmuv3_cmd *c)
 	uint64_t dw[2];
 
 	if (smmuv3_cmd_encode(c, dw)) {
+		/* A test that meant to send this command must not pass. */
 		fprintf(stderr, "mt_cmd: cannot encode opcode %#x\n", c->opcode);
-		return;
+		abort();
 	}
 	mt_cmd_raw(t, dw[0], dw[1]);
 }
