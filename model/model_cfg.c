@@ -403,6 +403,7 @@ unsigned model_get_config(struct smmukit_model *m, uint32_t sid, uint32_t ssid,
 		se = stec_find(m, sid);
 	if (se) {
 		xc->ste_copy = se->info;
+		xc->cfg_cached = true;
 		m->stats.cfgcache_hits++;
 	} else {
 		uint64_t ste_pa, l1_pa, dw[4];
@@ -485,6 +486,7 @@ unsigned model_get_config(struct smmukit_model *m, uint32_t sid, uint32_t ssid,
 		ce = cdc_find(m, sid, cdidx);
 	if (ce) {
 		xc->cd_copy = ce->info;
+		xc->cfg_cached = true;
 		m->stats.cfgcache_hits++;
 	} else {
 		uint64_t cd_addr = xc->ste->s1ctxptr +

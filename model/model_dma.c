@@ -4,8 +4,9 @@
  * ID. Fast path: configuration cache hit, IOTLB hit, copy. Slow path
  * (out of line): walk (with the walk cache), fill, events.
  *
- * Checking mode compares every translation that came from a cache (IOTLB or
- * walk cache) with a fresh walk of the current tables and configuration,
+ * Checking mode compares every translation that came from a cache (IOTLB,
+ * walk cache, or configuration cache) with a fresh walk of the current
+ * tables and configuration,
  * and counts a successful cached translation that the tables no longer give
  * as stale_unmapped (the fresh walk faults) or stale_reused (it gives
  * another physical address).
@@ -152,6 +153,9 @@ static void xlate(struct smmukit_model *m, uint32_t sid, uint32_t ssid,
 	if (xc.bypass) {
 		o->pa = iova;
 		o->page_end = (iova | 0xfff) + 1;
+		if (m->cfg.checking && xc.cfg_cached)
+			o->stale = check_stale(m, sid, ssid, iova, is_write,
+					       o->pa, now);
 		return;
 	}
 	e = model_tlb_lookup(m, &xc, iova);
@@ -182,7 +186,7 @@ static void xlate(struct smmukit_model *m, uint32_t sid, uint32_t ssid,
 	o->pa = r.pa;
 	o->page_end = r.size_log2 >= 64 ? UINT64_MAX :
 		      (iova | ((UINT64_C(1) << r.size_log2) - 1)) + 1;
-	if (m->cfg.checking && (o->hit || r.used_walkcache))
+	if (m->cfg.checking && (o->hit || r.used_walkcache || xc.cfg_cached))
 		o->stale = check_stale(m, sid, ssid, iova, is_write, o->pa, now);
 }
 

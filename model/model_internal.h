@@ -70,6 +70,7 @@ struct xcfg {
 	struct ste_info ste_copy;
 	struct cd_info cd_copy;
 	unsigned cfg_cost_reads;
+	bool cfg_cached;	/* STE or CD came from the configuration cache */
 };
 
 /* Result of a translation, or the fault that stopped it. */

@@ -250,11 +250,38 @@ static void test_noncoherent_sync_check(void **state)
 	mt_teardown(&t);
 }
 
+static void test_stale_configuration(void **state)
+{
+	struct mt t;
+	struct mt_pt pt;
+	uint64_t a, dw[4] = { STE0_V, 0, 0, 0 };
+
+	(void)state;
+	assert_int_equal(mt_setup(&t, "checking", NULL), 0);
+	assert_int_equal(mt_enable(&t, 6, false), 0);
+	assert_int_equal(mt_s1_stream(&t, SID, 1, &pt), 0);
+	a = mt_alloc(&t, 0);
+	mt_pt_map(&t, &pt, 0x1000, a, 12, MT_RW);
+	mt_pt_map(&t, &pt, 0x2000, a, 12, MT_RW);
+	assert_int_equal(rd(&t, 0x1000), 0);
+	/* The stream is switched to abort without CFGI_STE: a new IOVA still
+	 * translates through the cached STE and CD. */
+	mt_ste_write(&t, SID, dw);
+	assert_int_equal(rd(&t, 0x2000), 0);
+	assert_int_equal(mt_stats(&t).stale_unmapped, 1);
+	mt_cfgi_ste(&t, SID);
+	assert_int_equal(mt_sync(&t), 0);
+	assert_int_equal(rd(&t, 0x2000), SMMUKIT_MODEL_ABORT);
+	assert_int_equal(mt_stats(&t).stale_unmapped, 1);
+	mt_teardown(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stale_counts),
 		cmocka_unit_test(test_no_checking_no_counts),
+		cmocka_unit_test(test_stale_configuration),
 		cmocka_unit_test(test_stale_through_walk_cache),
 		cmocka_unit_test(test_premature_table_free),
 		cmocka_unit_test(test_free_after_walk_flush),
