@@ -10,9 +10,13 @@
  * Linux guarantees by holding a lock while it waits; we wait outside the
  * lock, so instead we keep cons64, a monotonic lower bound of the consumed
  * count. A CONS value c is extended against a cons64 snapshot a taken
- * before the register read: the true count lies in [a, a + 2^n] (producers
- * never let prod64 exceed cons64 + 2^n), a window narrower than 2^(n+1), so
- * a + ((c - a) mod 2^(n+1)) is exact. Laps cannot fool it.
+ * before the register read: e = a + ((c - a) mod 2^(n+1)). The true count
+ * t is >= a and congruent to c, so e <= t always: cons64 = max(cons64, e)
+ * never overestimates, and a waiter never sees its sync complete early,
+ * however the queue laps. e is exact when t <= a + 2^n, which holds unless
+ * other CPUs refilled and the SMMU drained more than a queue's worth
+ * between the snapshot and the read (producers never let prod64 exceed
+ * cons64 + 2^n); then the waiter just polls again with a fresher snapshot.
  */
 #include "smmu_internal.h"
 
