@@ -8,9 +8,10 @@
  * end_pfn + 1 owns the gap at the top of the domain, so every free pfn lies
  * in exactly one node's gap and every real node has a successor.
  *
- * Every modification ends with fixup_to_root() from the lowest changed node:
- * it recomputes height and max gap and rebalances on the way up, which is
- * O(log n) for inserts and deletes alike.
+ * Every modification ends with fixup() from the lowest changed node: it
+ * recomputes height and max gap and rebalances on the way up, which is
+ * O(log n) for inserts and deletes alike, and usually stops well below the
+ * root.
  */
 #include "iova_priv.h"
 
@@ -84,11 +85,23 @@ static struct iova_node *rotate_right(struct smmukit_iova_domain *dom,
 	return y;
 }
 
-static void fixup_to_root(struct smmukit_iova_domain *dom, struct iova_node *n)
+/*
+ * Walk up from n recomputing height and max gap and rebalancing. Every node
+ * up to and including 'must' (an ancestor of n, or NULL for the root) is
+ * refreshed; above it the walk stops at the first subtree whose height and
+ * maximum came out unchanged, since nothing above can change then.
+ */
+static void fixup(struct smmukit_iova_domain *dom, struct iova_node *n,
+		  const struct iova_node *must)
 {
-	while (n) {
-		int32_t bal;
+	bool passed = false;
 
+	while (n) {
+		int32_t old_h = n->height, bal;
+		uint64_t old_m = n->max_gap_pfns;
+
+		if (n == must)
+			passed = true;
 		update_node(n);
 		bal = height_of(n->left) - height_of(n->right);
 		if (bal > 1) {
@@ -100,6 +113,8 @@ static void fixup_to_root(struct smmukit_iova_domain *dom, struct iova_node *n)
 				rotate_right(dom, n->right);
 			n = rotate_left(dom, n);
 		}
+		if (passed && n->height == old_h && n->max_gap_pfns == old_m)
+			return;
 		n = n->parent;
 	}
 }
@@ -180,7 +195,7 @@ static void insert_below(struct smmukit_iova_domain *dom, struct iova_node *succ
 	}
 	node->parent = parent;
 	/* succ is an ancestor of node, so one walk refreshes its gap too. */
-	fixup_to_root(dom, parent);
+	fixup(dom, parent, succ);
 	dom->nr_nodes++;
 }
 
@@ -193,14 +208,17 @@ static void insert_below(struct smmukit_iova_domain *dom, struct iova_node *succ
  */
 static void erase(struct smmukit_iova_domain *dom, struct iova_node *node)
 {
-	struct iova_node *succ = next_node(node), *from;
+	struct iova_node *succ = next_node(node), *from, *must;
 
 	succ->gap_pfns += node->gap_pfns + (node->pfn_hi - node->pfn_lo + 1);
 	if (!node->left) {
+		/* succ, if below, sits under the splice point node->parent. */
 		from = node->right ? succ : node->parent;
+		must = node->right ? node->parent : succ;
 		replace_child(dom, node->parent, node, node->right);
 	} else if (!node->right) {
 		from = node->parent;
+		must = succ;
 		replace_child(dom, node->parent, node, node->left);
 	} else {
 		/* succ is leftmost of node->right; it takes node's place. */
@@ -215,8 +233,12 @@ static void erase(struct smmukit_iova_domain *dom, struct iova_node *node)
 		replace_child(dom, node->parent, node, succ);
 		succ->left = node->left;
 		succ->left->parent = succ;
+		/* What node's parent last saw, for fixup's early stop. */
+		succ->height = node->height;
+		succ->max_gap_pfns = node->max_gap_pfns;
+		must = succ;
 	}
-	fixup_to_root(dom, from);
+	fixup(dom, from, must);
 	dom->nr_nodes--;
 }
 

@@ -495,7 +495,7 @@ static void test_shadow_random(void **state)
 					assert_int_equal(owner[r.pfn_lo], owner[r.pfn_hi]);
 			}
 		}
-		if (i % 512 == 0)
+		if (i % 64 == 0)
 			assert_int_equal(smmukit_iova_check(f->dom), 0);
 	}
 	assert_int_equal(smmukit_iova_check(f->dom), 0);
