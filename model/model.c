@@ -773,6 +773,45 @@ void smmukit_model_destroy(struct smmukit_model *m)
 	free(m);
 }
 
+int smmukit_model_reset(struct smmukit_model *m)
+{
+	uint64_t now;
+	size_t n;
+
+	if (!m)
+		return -SMMUKIT_EINVAL;
+	now = now_ns(m);
+	pthread_mutex_lock(&m->lock);
+	m->cr0 = m->cr1 = m->cr2 = m->irq_ctrl = 0;
+	m->gerror = m->gerrorn = 0;
+	m->gerror_irq_cfg0 = m->evtq_irq_cfg0 = 0;
+	m->gerror_irq_cfg1 = m->gerror_irq_cfg2 = 0;
+	m->evtq_irq_cfg1 = m->evtq_irq_cfg2 = 0;
+	m->strtab_base = 0;
+	m->strtab_base_cfg = 0;
+	m->cmdq_base = 0;
+	m->cmdq_prod = m->cmdq_cons = m->cmdq_fetch = 0;
+	m->evtq_base = 0;
+	m->evtq_prod = m->evtq_cons = 0;
+	m->gbpa = (uint32_t)GBPA_ABORT;
+	m->pend_count = m->pend_head = 0;
+	m->pinv_count = 0;
+	m->cmdq_blocked = false;
+	m->busy_until_ns = now;
+	n = (size_t)m->tlb_sets * m->tlb_ways;
+	memset(m->tlb, 0, n * sizeof(*m->tlb));
+	m->tlb_sizes = 0;
+	if (m->wc)
+		memset(m->wc, 0, (size_t)3 * m->wc_sets * m->wc_ways *
+					 sizeof(*m->wc));
+	n = (size_t)m->cc_sets * m->cc_ways;
+	memset(m->stec, 0, n * sizeof(*m->stec));
+	memset(m->cdc, 0, n * sizeof(*m->cdc));
+	model_update_next_due(m);
+	pthread_mutex_unlock(&m->lock);
+	return 0;
+}
+
 /* ---- observability ---- */
 
 int smmukit_model_get_stats(struct smmukit_model *m,

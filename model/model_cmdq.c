@@ -316,6 +316,7 @@ void model_cmdq_retire(struct smmukit_model *m, uint64_t now)
 			rec->dw[0] = p->dw[0];
 			rec->dw[1] = p->dw[1];
 			rec->slot = p->slot;
+			rec->cmd = p->cmd;
 		}
 		m->stats.cmds++;
 		m->stats.cmds_by_op[p->cmd.opcode & (SMMUKIT_MODEL_NR_OPCODES - 1)]++;

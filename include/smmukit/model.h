@@ -28,6 +28,7 @@
 
 #include "smmukit/base.h"
 #include "smmukit/platform.h"
+#include "smmukit/smmuv3_hw.h"
 
 struct smmukit_model;
 
@@ -160,6 +161,13 @@ int smmukit_model_create(struct smmukit_platform *plat,
 /* Clears the platform hooks and frees the model. NULL is ignored. */
 void smmukit_model_destroy(struct smmukit_model *m);
 
+/*
+ * Power loss: registers return to their reset values (everything disabled,
+ * GBPA.ABORT), caches, pending commands and parked invalidations are lost;
+ * memory, statistics and logs are kept. For the driver's resume path.
+ */
+int smmukit_model_reset(struct smmukit_model *m);
+
 /* The MMIO seam for a driver: read32/read64/write32/write64 by offset. */
 struct smmukit_mmio smmukit_model_mmio(struct smmukit_model *m);
 
@@ -273,6 +281,7 @@ struct smmukit_model_cmd_rec {
 	uint64_t time_ns;	/* when it completed */
 	uint64_t dw[2];		/* as fetched from the queue */
 	uint32_t slot;		/* its (wrap, index) in the queue */
+	struct smmuv3_cmd cmd;	/* as decoded by smmuv3_cmd_decode() */
 };
 
 /*

@@ -79,6 +79,7 @@ static void test_every_command(void **state)
 		assert_int_equal(log[i].dw[0], dw[0]);
 		assert_int_equal(log[i].dw[1], dw[1]);
 		assert_int_equal(log[i].seq, 3 + i);
+		assert_int_equal(log[i].cmd.opcode, cmds[i].opcode);
 	}
 	assert_int_equal(smmukit_field_get(CMD0_OP, log[n - 1].dw[0]),
 			 SMMUV3_OP_CMD_SYNC);

@@ -380,6 +380,36 @@ static void test_garbage_never_crashes(void **state)
 	assert_true(refused > 0);
 }
 
+static void test_reset(void **state)
+{
+	struct mt t;
+	struct mt_pt pt;
+	uint64_t data;
+	char buf[4];
+
+	(void)state;
+	assert_int_equal(mt_setup(&t, NULL, NULL), 0);
+	assert_int_equal(mt_enable(&t, 6, false), 0);
+	assert_int_equal(mt_s1_stream(&t, 5, 1, &pt), 0);
+	data = mt_alloc(&t, 0);
+	mt_pt_map(&t, &pt, 0x1000, data, 12, MT_RW);
+	assert_int_equal(mt_dma_read(&t, 5, 0x1000, buf, 4), 0);
+	assert_int_equal(smmukit_model_reset(t.m), 0);
+	assert_int_equal(mt_rd32(&t, SMMUV3_CR0), 0);
+	assert_int_equal(mt_rd64(&t, SMMUV3_STRTAB_BASE), 0);
+	assert_true(mt_rd32(&t, SMMUV3_GBPA) & GBPA_ABORT);
+	assert_int_equal(mt_dma_read(&t, 5, 0x1000, buf, 4), SMMUKIT_MODEL_ABORT);
+	assert_int_equal(mt_stats(&t).iotlb_valid, 0);
+	/* The tables survived: bring-up again and the stream works. */
+	t.strtab_pa = 0;
+	assert_int_equal(mt_enable(&t, 6, false), 0);
+	assert_int_equal(mt_s1_stream(&t, 5, 1, &pt), 0);
+	mt_pt_map(&t, &pt, 0x1000, data, 12, MT_RW);
+	assert_int_equal(mt_dma_read(&t, 5, 0x1000, buf, 4), 0);
+	assert_int_equal(smmukit_model_reset(NULL), -SMMUKIT_EINVAL);
+	mt_teardown(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -391,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_gbpa_protocol),
 		cmocka_unit_test(test_bringup_and_dma),
 		cmocka_unit_test(test_bad_args),
+		cmocka_unit_test(test_reset),
 		cmocka_unit_test(test_garbage_never_crashes),
 	};
 
