@@ -198,7 +198,10 @@ int cmdq_handle_cerror(struct smmu_cmdq *q)
 
 /* ---- insertion, one function per step ---- */
 
-/* Step 1 (lock held): wait until `need` slots are free, under one deadline. */
+/*
+ * Step 1 (lock held on entry and return, dropped while relaxing): wait
+ * until `need` slots are free, under one deadline.
+ */
 static int wait_for_space(struct smmu_cmdq *q, unsigned need)
 {
 	uint64_t size = UINT64_C(1) << q->log2size;
@@ -226,7 +229,14 @@ static int wait_for_space(struct smmu_cmdq *q, unsigned need)
 				    reg);
 			return -SMMUKIT_ETIMEDOUT;
 		}
+		/*
+		 * relax() may run polled timer callbacks (a flush queue's
+		 * timeout) that submit commands themselves: never hold the
+		 * queue lock across it. prod64 is re-read on the next pass.
+		 */
+		smmukit_plat_unlock(q->plat, &q->lock);
 		smmukit_plat_relax(q->plat);
+		smmukit_plat_lock(q->plat, &q->lock);
 	}
 }
 
@@ -351,7 +361,8 @@ static int wait_for_sync(struct smmu_cmdq *q, struct sync_wait *w)
  * Insert n commands, plus a CMD_SYNC when sync is set:
  *  1. take the queue lock and wait (bounded, one deadline) until n + 1
  *     slots are free, refreshing cons64 from CMDQ_CONS and recovering a
- *     command error if the queue stopped;
+ *     command error if the queue stopped; the lock is dropped around each
+ *     relax(), which may run timer callbacks that submit commands;
  *  2. write the n commands at prod64 (single-copy-atomic stores);
  *  3. if a sync is wanted and no command was added since the last
  *     CMD_SYNC, coalesce: wait for that one instead; otherwise build a

@@ -279,6 +279,61 @@ static void test_sync_waits_for_completion(void **state)
 	}
 }
 
+/*
+ * A polled timer callback (what a flush queue's timeout is under a manual
+ * clock or bare metal) runs inside relax() while another submitter waits
+ * for queue space, and submits commands itself: no deadlock, both complete.
+ */
+struct cb_ctx {
+	struct smmukit_timer t;
+	struct smmukit_iommu_domain *dom;
+	int ret;
+	unsigned runs;
+};
+
+static void timer_cb(struct smmukit_timer *t)
+{
+	struct cb_ctx *c = smmukit_container_of(t, struct cb_ctx, t);
+
+	c->runs++;
+	c->ret = smmukit_iommu_flush_iotlb_all(c->dom);
+}
+
+static void test_timer_callback_submits_during_wait(void **state)
+{
+	struct harness h;
+	struct smmukit_model_profile prof;
+	struct smmukit_smmu_config c;
+	struct cb_ctx cb = { .ret = 1 };
+	struct smmuv3_cmd cmds[40];
+	struct smmukit_smmu_stats st;
+
+	smmukit_model_profile_zero(&prof);
+	assert_int_equal(smmukit_model_profile_set(&prof, "cmd_tlbi_va_ns", "1000"), 0);
+	h_model_prof(&h, "", &prof);
+	h_config(&h, &c);
+	c.cmdq_log2_max = 3;	/* 8 entries: the 40 commands wait for space */
+	assert_int_equal(smmukit_smmu_probe(&c, &h.s), 0);
+	h.iommu = smmukit_smmu_iommu(h.s);
+	assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, NULL, &cb.dom), 0);
+	for (unsigned i = 0; i < 40; i++) {
+		cmds[i] = (struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_NH_VA };
+		cmds[i].tlbi.asid = 1;
+		cmds[i].tlbi.addr = (uint64_t)i << 12;
+	}
+	smmukit_plat_timer_init(h.p, &cb.t, timer_cb);
+	smmukit_plat_timer_arm(h.p, &cb.t, smmukit_plat_clock_ns(h.p) + 2500);
+	assert_int_equal(smmukit_smmu_issue_cmds(h.s, cmds, 40, true), 0);
+	assert_int_equal(cb.runs, 1);
+	assert_int_equal(cb.ret, 0);
+	assert_int_equal(smmukit_smmu_get_stats(h.s, &st), 0);
+	assert_int_equal(h_mstats(&h).syncs, st.syncs);
+	smmukit_plat_timer_cancel_sync(h.p, &cb.t);
+	smmukit_plat_timer_destroy(h.p, &cb.t);
+	assert_int_equal(smmukit_iommu_domain_free(cb.dom), 0);
+	h_down(&h);
+}
+
 /* Queue wrap: many more commands than entries, in every batch shape. */
 static void test_queue_wrap(void **state)
 {
@@ -324,6 +379,7 @@ int main(void)
 		cmocka_unit_test(test_msi_sync),
 		cmocka_unit_test(test_queue_wrap),
 		cmocka_unit_test(test_sync_waits_for_completion),
+		cmocka_unit_test(test_timer_callback_submits_during_wait),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
