@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -424,6 +425,99 @@ static void test_flush_cpu(void **state)
 	free(pfns);
 }
 
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/*
+ * Random fast-path operations on two CPUs against a shadow bitmap, in
+ * checked mode: no pfn handed out twice, limits and size alignment kept,
+ * double frees refused, and everything back in the tree at the end.
+ * Seed printed; replay with SMMUKIT_SEED.
+ */
+static void test_fast_shadow_random(void **state)
+{
+	struct fixture *f = *state;
+	enum { END = 4096, MAXLIVE = 600 };
+	const char *env = getenv("SMMUKIT_SEED");
+	uint8_t *owned = calloc(END + 1, 1);
+	struct smmukit_iova_free_entry live[MAXLIVE];
+	size_t nlive = 0;
+	uint64_t seed = env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL);
+
+	printf("iova_cache fast shadow test: SMMUKIT_SEED=%llu\n",
+	       (unsigned long long)seed);
+	rng_state = seed;
+	new_domain(f, END, SMMUKIT_IOVA_CHECK_FAST_FREE);
+	for (unsigned i = 0; i < 30000; i++) {
+		uint64_t op = rnd() % 100;
+
+		smmukit_posix_set_cpu(f->plat, (unsigned)(rnd() % 2));
+		if (op < 50 && nlive < MAXLIVE) {
+			uint64_t size = rnd() % 6 ? 1 + rnd() % 8 : 1 + rnd() % 40;
+			uint64_t real = smmukit_iova_fast_size(size);
+			uint64_t limit = rnd() % 3 ? END : real + rnd() % END;
+			uint64_t pfn = 0, align = 1;
+			int ret = smmukit_iova_alloc_fast(f->dom, size, limit,
+							  rnd() % 4 ? 0 : SMMUKIT_IOVA_NO_FLUSH,
+							  &pfn);
+
+			if (ret) {
+				assert_int_equal(ret, -SMMUKIT_ENOSPC);
+				continue;
+			}
+			while (align < real)
+				align <<= 1;
+			assert_int_equal(pfn % align, 0);
+			assert_true(pfn >= 1 && pfn + real - 1 <= (limit < END ? limit : END));
+			for (uint64_t p = pfn; p < pfn + real; p++) {
+				assert_int_equal(owned[p], 0);
+				owned[p] = 1;
+			}
+			live[nlive++] = (struct smmukit_iova_free_entry){ pfn, size };
+		} else if (op < 90 && nlive) {
+			size_t k = rnd() % nlive;
+			struct smmukit_iova_free_entry e = live[k];
+
+			for (uint64_t p = e.pfn; p < e.pfn + smmukit_iova_fast_size(e.size_pfns); p++)
+				owned[p] = 0;
+			if (rnd() % 3)
+				assert_int_equal(smmukit_iova_free_fast(f->dom, e.pfn, e.size_pfns), 0);
+			else
+				assert_int_equal(smmukit_iova_free_bulk(f->dom, &e, 1), 0);
+			if (rnd() % 8 == 0)
+				assert_int_equal(smmukit_iova_free_fast(f->dom, e.pfn, e.size_pfns),
+						 -SMMUKIT_ENOENT);
+			live[k] = live[--nlive];
+		} else if (op < 95) {
+			smmukit_posix_clock_advance(f->plat, rnd() % (200 * MS));
+			smmukit_iova_depot_trim(f->dom);
+		} else if (op < 97) {
+			smmukit_iova_flush_cpu(f->dom, (unsigned)(rnd() % 2));
+		} else if (op < 98) {
+			smmukit_iova_flush_caches(f->dom);
+		}
+		if (i % 256 == 0)
+			assert_int_equal(smmukit_iova_check(f->dom), 0);
+	}
+	while (nlive) {
+		nlive--;
+		assert_int_equal(smmukit_iova_free_fast(f->dom, live[nlive].pfn,
+							live[nlive].size_pfns), 0);
+	}
+	smmukit_iova_flush_caches(f->dom);
+	assert_int_equal(stats(f->dom).tree_ranges, 0);
+	assert_int_equal(smmukit_iova_check(f->dom), 0);
+	free(owned);
+}
+
 static void test_teardown_with_cached(void **state)
 {
 	struct fixture *f = *state;
@@ -453,6 +547,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_checked_double_free, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure_sweeps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flush_cpu, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fast_shadow_random, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_teardown_with_cached, setup, teardown),
 	};
 
