@@ -31,6 +31,7 @@ struct shim {
 	bool gerrorn_written;
 	uint32_t gerrorn;
 	unsigned cr0_zero_writes;
+	bool freeze_ack;	/* CR0ACK / IRQ_CTRLACK never change */
 };
 
 static uint32_t sh_r32(void *ctx, uint64_t off)
@@ -40,6 +41,8 @@ static uint32_t sh_r32(void *ctx, uint64_t off)
 
 	if (off == SMMUV3_GERROR)
 		v ^= s->fake_gerror;
+	if (s->freeze_ack && (off == SMMUV3_CR0ACK || off == SMMUV3_IRQ_CTRLACK))
+		v = 0;
 	if (off == SMMUV3_GERRORN && s->gerrorn_written)
 		v = s->gerrorn;
 	return v;
@@ -342,6 +345,33 @@ static void test_gerror_ack_and_sfm(void **state)
 	h_down(&h);
 }
 
+/* A CR0 change the SMMU never acknowledges: probe and reset report a
+ * timeout instead of hanging. */
+static void test_cr0ack_timeout(void **state)
+{
+	struct harness h;
+	struct shim s;
+	struct smmukit_smmu_config c;
+	struct smmukit_smmu *smmu = NULL;
+
+	up_with_shim(&h, &s, "");
+	s.freeze_ack = true;
+	assert_int_equal(smmukit_smmu_reset(h.s), -SMMUKIT_ETIMEDOUT);
+	s.freeze_ack = false;
+	assert_int_equal(smmukit_smmu_reset(h.s), 0);
+	assert_int_equal(smmukit_smmu_sync(h.s), 0);
+
+	/* A second driver instance on a frozen SMMU fails its probe cleanly. */
+	h_config(&h, &c);
+	c.mmio.ops = &shim_ops;
+	c.mmio.ctx = &s;
+	s.freeze_ack = true;
+	assert_int_equal(smmukit_smmu_probe(&c, &smmu), -SMMUKIT_ETIMEDOUT);
+	assert_null(smmu);
+	s.freeze_ack = false;
+	h_down(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +379,7 @@ int main(void)
 		cmocka_unit_test(test_free_timeout_keeps_tag),
 		cmocka_unit_test(test_ste_update_protocol),
 		cmocka_unit_test(test_gerror_ack_and_sfm),
+		cmocka_unit_test(test_cr0ack_timeout),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
