@@ -211,7 +211,8 @@ int smmukit_iova_free_fast(struct smmukit_iova_domain *dom, uint64_t pfn,
 
 /*
  * free_fast for n entries, as the lazy flush queue reclaims them: ranges too
- * large to cache are freed to the tree under one acquisition of its lock.
+ * large to cache are freed to the tree up to 64 per acquisition of its lock
+ * (batched, yet other CPUs never wait behind a whole flush queue).
  * Every valid entry is freed even if others fail; returns 0 or the first
  * error met.
  */

@@ -604,32 +604,45 @@ uint64_t iova_tree_free_many(struct smmukit_iova_domain *dom,
 	return bad;
 }
 
+/*
+ * Bound on tree frees per acquisition of the tree lock in a bulk free: a
+ * flush queue can hand over thousands of ranges at once, and other CPUs'
+ * allocations must not wait behind all of them (REFERENCE.md 12, lesson 4).
+ */
+#define BULK_FREES_PER_LOCK 64u
+
 int iova_tree_free_entries(struct smmukit_iova_domain *dom,
 			   const struct smmukit_iova_free_entry *entries,
 			   size_t n, uint64_t min_size_pfns)
 {
 	struct iova_node *list = NULL, *node;
+	size_t i = 0;
 	int ret = 0;
 
-	smmukit_plat_lock(dom->plat, &dom->tree_lock);
-	for (size_t i = 0; i < n; i++) {
-		if (entries[i].size_pfns < min_size_pfns)
-			continue;
-		node = take_range(dom, entries[i].pfn, entries[i].size_pfns,
-				  false);
-		if (!node) {
-			if (!ret)
-				ret = -SMMUKIT_ENOENT;
-			continue;
+	while (i < n) {
+		unsigned done = 0;
+
+		smmukit_plat_lock(dom->plat, &dom->tree_lock);
+		for (; i < n && done < BULK_FREES_PER_LOCK; i++) {
+			if (entries[i].size_pfns < min_size_pfns)
+				continue;
+			done++;
+			node = take_range(dom, entries[i].pfn,
+					  entries[i].size_pfns, false);
+			if (!node) {
+				if (!ret)
+					ret = -SMMUKIT_ENOENT;
+				continue;
+			}
+			node->parent = list;
+			list = node;
 		}
-		node->parent = list;
-		list = node;
-	}
-	smmukit_plat_unlock(dom->plat, &dom->tree_lock);
-	while (list) {
-		node = list;
-		list = node->parent;
-		node_free(dom, node);
+		smmukit_plat_unlock(dom->plat, &dom->tree_lock);
+		while (list) {
+			node = list;
+			list = node->parent;
+			node_free(dom, node);
+		}
 	}
 	if (ret)
 		smmukit_err(dom->plat, "iova: bulk free met ranges that are "

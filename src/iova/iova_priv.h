@@ -97,8 +97,9 @@ uint64_t iova_tree_free_many(struct smmukit_iova_domain *dom,
 			     uint64_t size_pfns);
 
 /*
- * Free, under one acquisition of the tree lock, the entries whose size is at
- * least min_size_pfns (bulk free of uncacheable ranges). 0 or -ENOENT.
+ * Free the entries whose size is at least min_size_pfns (bulk free of
+ * uncacheable ranges), up to 64 per acquisition of the tree lock.
+ * 0 or -ENOENT.
  */
 int iova_tree_free_entries(struct smmukit_iova_domain *dom,
 			   const struct smmukit_iova_free_entry *entries,
@@ -108,8 +109,9 @@ void iova_tree_stats(struct smmukit_iova_domain *dom,
 		     struct smmukit_iova_stats *out);
 
 /*
- * Free, under one acquisition of the tree lock, the entries whose size is at
- * least min_size_pfns (bulk free of uncacheable ranges). 0 or -ENOENT.
+ * Free the entries whose size is at least min_size_pfns (bulk free of
+ * uncacheable ranges), up to 64 per acquisition of the tree lock.
+ * 0 or -ENOENT.
  */
 int iova_tree_free_entries(struct smmukit_iova_domain *dom,
 			   const struct smmukit_iova_free_entry *entries,

@@ -362,7 +362,7 @@ int smmukit_iova_free_bulk(struct smmukit_iova_domain *dom,
 
 	if (!dom || (n && !entries))
 		return -SMMUKIT_EINVAL;
-	/* Large ranges: one tree-lock acquisition for the lot. */
+	/* Large ranges: batched tree-lock acquisitions. */
 	first = iova_tree_free_entries(dom, entries, n,
 				       SMMUKIT_IOVA_CACHE_MAX_PFNS + 1);
 	for (size_t i = 0; i < n; i++) {

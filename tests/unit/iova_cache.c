@@ -313,6 +313,21 @@ static void test_bulk_free(void **state)
 	assert_int_equal(st.tree_ranges, 4);
 	smmukit_iova_flush_caches(f->dom);
 	assert_int_equal(stats(f->dom).tree_ranges, 0);
+	/* More large ranges than one lock hold takes, mixed with small ones. */
+	{
+		struct smmukit_iova_free_entry many[300];
+
+		for (int i = 0; i < 300; i++) {
+			uint64_t size = i % 3 ? 33 + i % 20 : 1 + i % 8;
+
+			many[i] = (struct smmukit_iova_free_entry){
+				fast_ok(f->dom, size, 0xfffff), size };
+		}
+		many[250].size_pfns = 0;	/* a bad one late in the batch */
+		assert_int_equal(smmukit_iova_free_bulk(f->dom, many, 300), -SMMUKIT_EINVAL);
+		assert_int_equal(stats(f->dom).tree_ranges, 101);	/* 100 cached + [250] */
+		assert_int_equal(stats(f->dom).cached_ranges, 100);
+	}
 }
 
 static void test_checked_double_free(void **state)
