@@ -23,11 +23,16 @@ enum smmu_domain_state {
 	DOMAIN_LIVE = 0x11fe,
 };
 
+/*
+ * A domain. dom, pgt, pg_shift, asid, vmid and cd_mem are written by
+ * domain_alloc before state becomes DOMAIN_LIVE (release) and are
+ * immutable until domain_free; readers check state (acquire) first.
+ */
 struct smmu_domain {
 	struct smmukit_iommu_domain dom;	/* the core's view */
 	struct smmukit_smmu *smmu;
 	_Atomic unsigned state;	/* enum smmu_domain_state */
-	struct smmukit_pgtable *pgt;
+	struct smmukit_pgtable *pgt;	/* PAGING only; lock-free inside */
 	unsigned pg_shift;	/* log2 of the granule */
 	uint32_t asid;		/* stage 1 */
 	uint32_t vmid;		/* stage 2 */
@@ -49,12 +54,17 @@ struct strtab_chunk {
 	struct smmu_domain **owner;	/* 2^chunk_log2 entries */
 };
 
+/*
+ * One SMMU. iommu, plat, mmio, cfg, info, timeout_ns, tlbi_max_cmds,
+ * coherent, the ring and table memory and their sizes are set by probe and
+ * immutable afterwards (reset rewrites registers, not these).
+ */
 struct smmukit_smmu {
 	struct smmukit_iommu iommu;
 	struct smmukit_platform *plat;
 	struct smmukit_mmio mmio;
 	struct smmukit_smmu_config cfg;
-	struct smmukit_smmu_info info;	/* immutable after probe */
+	struct smmukit_smmu_info info;
 	uint64_t timeout_ns;
 	unsigned tlbi_max_cmds;
 	bool coherent;
@@ -91,6 +101,7 @@ struct smmukit_smmu {
 	/* Set by SFM_ERR: the SMMU is disabled until reset. */
 	_Atomic bool failed;
 
+	/* Counters: relaxed atomics, no lock. */
 	_Atomic uint64_t stat_events;
 	_Atomic uint64_t stat_events_lost;
 	_Atomic uint64_t stat_gerrors;
