@@ -409,6 +409,58 @@ static unsigned evtq_log2_of(const struct smmukit_model *m)
 	return l > m->cfg.evtq_log2 ? m->cfg.evtq_log2 : l;
 }
 
+/*
+ * Hardware ignores the low bits of a base below its table's alignment, so a
+ * misaligned base "works" on some emulators and reads the wrong memory on
+ * silicon. Say so when the structure is enabled.
+ */
+static void check_base(struct smmukit_model *m, uint64_t off, uint64_t base,
+		       uint64_t bytes)
+{
+	struct smmukit_model_trace_rec t = {
+		.kind = SMMUKIT_MODEL_TRACE_VIOLATION, .addr = off, .pa = base,
+		.why = "base not aligned to its size: low bits ignored",
+	};
+
+	if (bytes < 32)
+		bytes = 32;
+	if (!(base & (bytes - 1)))
+		return;
+	m->stats.misaligned_bases++;
+	smmukit_warn(m->plat,
+		     "smmu-model: base %#llx at %#llx not aligned to %#llx: low bits ignored",
+		     (unsigned long long)base, (unsigned long long)off,
+		     (unsigned long long)bytes);
+	model_trace(m, &t);
+}
+
+static void check_bases(struct smmukit_model *m, uint32_t old, uint32_t val)
+{
+	if ((val & CR0_CMDQEN) && !(old & CR0_CMDQEN))
+		check_base(m, SMMUV3_CMDQ_BASE, m->cmdq_base & Q_BASE_ADDR,
+			   (uint64_t)SMMUV3_CMDQ_ENT_SIZE << cmdq_log2_of(m));
+	if ((val & CR0_EVENTQEN) && !(old & CR0_EVENTQEN))
+		check_base(m, SMMUV3_EVENTQ_BASE, m->evtq_base & Q_BASE_ADDR,
+			   (uint64_t)SMMUV3_EVTQ_ENT_SIZE << evtq_log2_of(m));
+	if ((val & CR0_SMMUEN) && !(old & CR0_SMMUEN)) {
+		unsigned l2 = (unsigned)smmukit_field_get(STRTAB_BASE_CFG_LOG2SIZE,
+							  m->strtab_base_cfg);
+		unsigned split = (unsigned)smmukit_field_get(STRTAB_BASE_CFG_SPLIT,
+							     m->strtab_base_cfg);
+		bool two = smmukit_field_get(STRTAB_BASE_CFG_FMT,
+					     m->strtab_base_cfg) ==
+			   STRTAB_BASE_CFG_FMT_2LVL;
+
+		if (l2 > m->cfg.sidsize)
+			l2 = m->cfg.sidsize;
+		if (two && split > l2)
+			split = l2;
+		check_base(m, SMMUV3_STRTAB_BASE, m->strtab_base & STRTAB_BASE_ADDR,
+			   two ? UINT64_C(8) << (l2 - split) :
+				 UINT64_C(64) << l2);
+	}
+}
+
 static void write_cr0(struct smmukit_model *m, uint32_t val, uint64_t now)
 {
 	uint32_t legal = (uint32_t)(CR0_SMMUEN | CR0_EVENTQEN | CR0_CMDQEN);
@@ -419,6 +471,7 @@ static void write_cr0(struct smmukit_model *m, uint32_t val, uint64_t now)
 			     "CR0: reserved bit or unimplemented feature (PRIQEN/ATSCHK/VMW)");
 		return;
 	}
+	check_bases(m, old, val);
 	m->cr0 = val;
 	if ((val & CR0_CMDQEN) && !(old & CR0_CMDQEN)) {
 		model_cmdq_reset(m);

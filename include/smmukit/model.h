@@ -261,6 +261,9 @@ struct smmukit_model_stats {
 	uint64_t gerror_irqs;		/* GERROR interrupts (wired or MSI) */
 	uint64_t irq_msi_writes;	/* of those, MSIs written to memory */
 	uint64_t refused_writes;	/* register writes refused and logged */
+	uint64_t misaligned_bases;	/* queue/stream-table base not aligned
+					 * to its size when enabled (low bits
+					 * are ignored, as hardware does) */
 	uint64_t checks;		/* cache hits compared with a fresh walk */
 	uint64_t stale_unmapped;
 	uint64_t stale_reused;

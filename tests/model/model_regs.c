@@ -380,6 +380,33 @@ static void test_garbage_never_crashes(void **state)
 	assert_true(refused > 0);
 }
 
+static void test_misaligned_bases(void **state)
+{
+	struct mt t;
+	uint64_t q;
+
+	(void)state;
+	assert_int_equal(mt_setup(&t, NULL, NULL), 0);
+	assert_int_equal(mt_enable(&t, 6, false), 0);
+	assert_int_equal(mt_stats(&t).misaligned_bases, 0);
+	mt_wr32(&t, SMMUV3_CR0, 0);
+	q = mt_alloc(&t, 0);
+	/* 16 commands = 256 bytes: 0x80 is not aligned. */
+	mt_wr64(&t, SMMUV3_CMDQ_BASE, (q + 0x80) | 4);
+	mt_wr64(&t, SMMUV3_STRTAB_BASE, t.strtab_pa + 0x40);
+	mt_wr32(&t, SMMUV3_CMDQ_PROD, 0);
+	mt_wr32(&t, SMMUV3_CMDQ_CONS, 0);
+	mt_wr32(&t, SMMUV3_CR0, (uint32_t)(CR0_CMDQEN | CR0_SMMUEN));
+	assert_int_equal(mt_stats(&t).misaligned_bases, 2);
+	/* The low bits are ignored: commands are read from q. */
+	mt_w64(&t, q, 0x46);
+	mt_w64(&t, q + 8, 0);
+	mt_wr32(&t, SMMUV3_CMDQ_PROD, 1);
+	assert_int_equal(mt_rd32(&t, SMMUV3_CMDQ_CONS), 1);
+	assert_int_equal(mt_stats(&t).cerrors, 0);
+	mt_teardown(&t);
+}
+
 static void test_reset(void **state)
 {
 	struct mt t;
@@ -422,6 +449,7 @@ int main(void)
 		cmocka_unit_test(test_bringup_and_dma),
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_reset),
+		cmocka_unit_test(test_misaligned_bases),
 		cmocka_unit_test(test_garbage_never_crashes),
 	};
 
