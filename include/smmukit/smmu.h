@@ -151,7 +151,8 @@ int smmukit_smmu_handle_gerror_irq(struct smmukit_smmu *smmu);
  * batches), followed by a CMD_SYNC and its completion when sync is true.
  * Tests and benchmarks use it; the driver's own paths go through it too.
  * -EINVAL for a command the encoder refuses (nothing submitted),
- * -ETIMEDOUT if the queue stopped draining.
+ * -ETIMEDOUT if the queue stopped draining, -EIO after SFM_ERR until
+ * smmukit_smmu_reset (every path that submits commands returns these).
  */
 int smmukit_smmu_issue_cmds(struct smmukit_smmu *smmu,
 			    const struct smmuv3_cmd *cmds, unsigned n,

@@ -383,6 +383,9 @@ int cmdq_issue(struct smmu_cmdq *q, const uint64_t (*dw)[2], unsigned n,
 
 	if (n > q->batch_max || (n == 0 && !sync))
 		return n ? -SMMUKIT_EINVAL : 0;
+	/* After SFM_ERR the queue is off until reset: fail at once. */
+	if (atomic_load_explicit(&q->smmu->failed, memory_order_acquire))
+		return -SMMUKIT_EIO;
 
 	smmukit_plat_lock(q->plat, &q->lock);
 	ret = wait_for_space(q, n + (sync ? 1u : 0u));

@@ -339,6 +339,8 @@ int smmukit_smmu_reset(struct smmukit_smmu *s)
 	ret = write_cr0(s, enables);
 	if (ret)
 		return ret;
+	/* The queue works again (a previous SFM_ERR is behind us). */
+	atomic_store_explicit(&s->failed, false, memory_order_release);
 
 	/* 7-9. Forget every cached configuration and translation. */
 	c = (struct smmuv3_cmd){ .opcode = SMMUV3_OP_CFGI_STE_RANGE };
@@ -382,11 +384,7 @@ int smmukit_smmu_reset(struct smmukit_smmu *s)
 
 	/* 14. Translate. */
 	enables |= (uint32_t)CR0_SMMUEN;
-	ret = write_cr0(s, enables);
-	if (ret)
-		return ret;
-	atomic_store_explicit(&s->failed, false, memory_order_release);
-	return 0;
+	return write_cr0(s, enables);
 }
 
 void smmukit_smmu_destroy(struct smmukit_smmu *s)

@@ -337,6 +337,13 @@ static void test_gerror_ack_and_sfm(void **state)
 	assert_int_equal(smmukit_smmu_handle_gerror_irq(h.s), -SMMUKIT_EIO);
 	assert_int_equal(s.cr0_zero_writes, 1);
 	assert_int_equal(s.real.ops->read32(s.real.ctx, SMMUV3_CR0ACK) & CR0_SMMUEN, 0);
+	{
+		uint64_t t0 = smmukit_plat_clock_ns(h.p);
+
+		/* Commands fail at once, not after the poll timeout. */
+		assert_int_equal(smmukit_smmu_sync(h.s), -SMMUKIT_EIO);
+		assert_true(smmukit_plat_clock_ns(h.p) - t0 < 1000);
+	}
 	s.fake_gerror = 0;
 	s.gerrorn_written = false;
 	assert_int_equal(smmukit_smmu_reset(h.s), 0);
