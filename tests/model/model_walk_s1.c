@@ -304,6 +304,52 @@ static void test_dma_crosses_pages(void **state)
 	mt_teardown(&t);
 }
 
+static void test_big_blocks_and_52bit(void **state)
+{
+	struct mt t;
+	struct mt_pt pt;
+	unsigned ev;
+
+	(void)state;
+	/* 16K granule: a 32 MiB level-2 block (translate only: no data). */
+	assert_int_equal(mt_setup(&t, NULL, NULL), 0);
+	assert_int_equal(mt_enable(&t, 6, false), 0);
+	s1_stream(&t, &pt, 14, 47, 1);
+	assert_int_equal(mt_pt_map(&t, &pt, UINT64_C(0x6000000),
+				   UINT64_C(0x82000000), 25, MT_RW), 0);
+	assert_int_equal(xlate(&t, UINT64_C(0x7ffffff), false, &ev),
+			 UINT64_C(0x83ffffff));
+	assert_int_equal(ev, 0);
+	mt_teardown(&t);
+
+	/* 64K granule, 52-bit output: OA[51:48] packed in bits [15:12]. */
+	assert_int_equal(mt_setup(&t, "oas=52", NULL), 0);
+	assert_int_equal(mt_enable(&t, 6, false), 0);
+	s1_stream(&t, &pt, 16, 48, 1);
+	assert_int_equal(mt_pt_map(&t, &pt, 0x30000, UINT64_C(0xf123456780000),
+				   16, MT_RW), 0);
+	assert_int_equal(xlate(&t, 0x3abcd, true, &ev),
+			 UINT64_C(0xf12345678abcd));
+	assert_int_equal(ev, 0);
+	/* 512 MiB level-2 block. */
+	assert_int_equal(mt_pt_map(&t, &pt, UINT64_C(0x40000000),
+				   UINT64_C(0x8000000000000), 29, MT_RW), 0);
+	assert_int_equal(xlate(&t, UINT64_C(0x5fffffff), false, &ev),
+			 UINT64_C(0x800001fffffff));
+	assert_int_equal(ev, 0);
+	mt_teardown(&t);
+
+	/* The same 52-bit PA on a 48-bit SMMU: F_ADDR_SIZE. */
+	assert_int_equal(mt_setup(&t, NULL, NULL), 0);
+	assert_int_equal(mt_enable(&t, 6, false), 0);
+	s1_stream(&t, &pt, 16, 48, 1);
+	assert_int_equal(mt_pt_map(&t, &pt, 0x30000, UINT64_C(0xf123456780000),
+				   16, MT_RW), 0);
+	xlate(&t, 0x30000, false, &ev);
+	assert_int_equal(ev, SMMUV3_EVT_F_ADDR_SIZE);
+	mt_teardown(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +361,7 @@ int main(void)
 		cmocka_unit_test(test_reserved_encodings),
 		cmocka_unit_test(test_ttb1_and_epd),
 		cmocka_unit_test(test_dma_crosses_pages),
+		cmocka_unit_test(test_big_blocks_and_52bit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
