@@ -25,13 +25,14 @@ struct model_run {
 	struct smmukit_model *m;
 	struct smmukit_mmio mmio;
 	bool json;
+	bool trace;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: smmukit model [--model KEY=VAL,...] [--profile NAME|PATH] [--json]\n"
-		"                     [SCRIPT|-]\n"
+		"                     [--trace] [SCRIPT|-]\n"
 		"\n"
 		"Runs SCRIPT (default: standard input) against the SMMUv3 model, one\n"
 		"command a line:\n"
@@ -41,12 +42,13 @@ static void usage(FILE *f)
 		"                                        0x-token is a 64-bit little-endian\n"
 		"                                        word, other tokens are hex bytes\n"
 		"  peek PADDR LEN                        read simulated memory (LEN <= 4096)\n"
-		"  dma SID IOVA r|w LEN [HEX]            device access through the SMMU\n"
+		"  dma SID[:SSID] IOVA r|w LEN [HEX]     device access through the SMMU\n"
 		"                                        (writes HEX bytes, or 0xa5s)\n"
 		"  advance NS                            move the manual clock\n"
 		"  stats                                 print the model's counters\n"
 		"RAM starts at 0x80000000 (1 GiB). Event records, command errors,\n"
-		"refused register writes and stale accesses are printed as they happen.\n"
+		"refused register writes and stale accesses are printed as they happen;\n"
+		"--trace adds every consumed command and completed CMD_SYNC.\n"
 		"Model keys: stages=s1|s2|s1s2 strtab=linear|2lvl ril msi sev coherent\n"
 		"hyp asid16 vmid16 sidsize= ssidsize= cmdq_log2= evtq_log2= oas= gran=\n"
 		"checking cmdq_stall. Profiles: 'zero' or a file in " SMMUKIT_PROFILE_DIR
@@ -126,6 +128,27 @@ static void on_trace(void *arg, const struct smmukit_model_trace_rec *r)
 			       r->kind == SMMUKIT_MODEL_TRACE_REFUSED ? "refused" :
 									 "violation",
 			       tool_hex(h1, r->addr), r->why ? r->why : "");
+		}
+		break;
+	case SMMUKIT_MODEL_TRACE_CMD:
+	case SMMUKIT_MODEL_TRACE_SYNC:
+		if (r->kind == SMMUKIT_MODEL_TRACE_SYNC) {
+			if (run->json)
+				printf("{\"op\":\"sync_done\",\"time_ns\":%llu,\"cs\":%u}\n",
+				       (unsigned long long)r->time_ns, r->code);
+			else
+				printf("sync done t=%lluns cs=%u\n",
+				       (unsigned long long)r->time_ns, r->code);
+		} else if (run->json) {
+			printf("{\"op\":\"cmd\",\"name\":");
+			tool_json_str(stdout, smmuv3_cmd_name(r->code));
+			printf(",\"dw0\":\"%s\",\"dw1\":\"%s\",\"time_ns\":%llu}\n",
+			       tool_hex(h1, r->dw[0]), tool_hex(h2, r->dw[1]),
+			       (unsigned long long)r->time_ns);
+		} else {
+			printf("cmd %s %s %s t=%lluns\n", smmuv3_cmd_name(r->code),
+			       tool_hex(h1, r->dw[0]), tool_hex(h2, r->dw[1]),
+			       (unsigned long long)r->time_ns);
 		}
 		break;
 	default:
@@ -257,8 +280,9 @@ static void print_stats(struct model_run *run)
 
 static void do_dma(struct model_run *run, char **tok, int n, unsigned lineno)
 {
-	uint32_t sid;
+	uint32_t sid, ssid = SMMUKIT_MODEL_NO_SSID;
 	uint64_t iova, len, sidv;
+	char *colon;
 	bool w;
 	unsigned char *buf;
 	struct smmukit_model_dma_result r;
@@ -267,6 +291,16 @@ static void do_dma(struct model_run *run, char **tok, int n, unsigned lineno)
 
 	if (n < 5)
 		tool_fail("model: line %u: dma SID IOVA r|w LEN [HEX]", lineno);
+	colon = strchr(tok[1], ':');
+	if (colon) {
+		uint64_t ssidv;
+
+		*colon = '\0';
+		ssidv = num(colon + 1, lineno, "SSID");
+		if (ssidv >= (UINT64_C(1) << 20))
+			tool_fail("model: line %u: SSID too large", lineno);
+		ssid = (uint32_t)ssidv;
+	}
 	sidv = num(tok[1], lineno, "SID");
 	if (sidv > UINT32_MAX)
 		tool_fail("model: line %u: SID too large", lineno);
@@ -296,8 +330,7 @@ static void do_dma(struct model_run *run, char **tok, int n, unsigned lineno)
 		for (int i = 5; i < n; i++)
 			got += parse_hex(tok[i], buf + got, len - got, lineno);
 	}
-	ret = smmukit_model_dma(run->m, sid, SMMUKIT_MODEL_NO_SSID, iova, len, w,
-				buf, &r);
+	ret = smmukit_model_dma(run->m, sid, ssid, iova, len, w, buf, &r);
 	if (ret < 0)
 		tool_fail("model: line %u: dma: %s", lineno, tool_errname(ret));
 	if (run->json) {
@@ -479,6 +512,8 @@ int tool_cmd_model(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(a, "--json")) {
 			run.json = true;
+		} else if (!strcmp(a, "--trace")) {
+			run.trace = true;
 		} else if (!strcmp(a, "--model") || !strcmp(a, "--profile")) {
 			if (i + 1 >= argc)
 				tool_fail("model: %s needs a value", a);
@@ -519,7 +554,10 @@ int tool_cmd_model(int argc, char **argv)
 					SMMUKIT_MODEL_TRACE_CERROR |
 					SMMUKIT_MODEL_TRACE_STALE |
 					SMMUKIT_MODEL_TRACE_REFUSED |
-					SMMUKIT_MODEL_TRACE_VIOLATION,
+					SMMUKIT_MODEL_TRACE_VIOLATION |
+					(run.trace ? SMMUKIT_MODEL_TRACE_CMD |
+							     SMMUKIT_MODEL_TRACE_SYNC :
+						     0),
 				on_trace, &run);
 	while ((n = tool_script_next(&script, tok, MAX_TOK)) != 0) {
 		if (n < 0)

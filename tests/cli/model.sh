@@ -83,6 +83,15 @@ if grep -v '^{.*}$' "$TMP/dma.out" >/dev/null; then
 	fail "non-JSON line on stdout"
 fi
 
+# --trace: every consumed command and completed sync; SID:SSID.
+printf 'dma 1:3 0x1000 r 4\n' | cat "$TMP/setup.txt" - > "$TMP/trace.txt"
+"$SMMUKIT" model --json --trace "$TMP/trace.txt" > "$TMP/trace.out" ||
+	fail "trace script exited $?"
+expect_grep "$TMP/trace.out" '{"op":"cmd","name":"CFGI_STE_RANGE","dw0":"0x4","dw1":"0x1f","time_ns":0}'
+expect_grep "$TMP/trace.out" '{"op":"cmd","name":"CFGI_STE","dw0":"0x100000003","dw1":"0x1","time_ns":0}'
+[ "$(grep -c '"op":"sync_done"' "$TMP/trace.out")" = 2 ] || fail "want 2 sync_done lines"
+expect_grep "$TMP/trace.out" '{"op":"event","type":"C_BAD_SUBSTREAMID","sid":1'
+
 # Human-readable form.
 "$SMMUKIT" model "$TMP/dma.txt" > "$TMP/plain.out" || fail "plain exited $?"
 expect_grep "$TMP/plain.out" 'dma ok pa=0x80100008 cost=0ns (hit) data=48656c6c6f21'
