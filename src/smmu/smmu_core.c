@@ -517,7 +517,12 @@ int smmukit_smmu_handle_evtq_irq(struct smmukit_smmu *s)
 	ring = s->evtq_mem.cpu;
 	smmukit_plat_lock(s->plat, &s->evtq_lock);
 	cons = s->evtq_cons;
-	for (;;) {
+	/*
+	 * Bounded: a device faulting without pause must not keep an interrupt
+	 * handler here forever. Past two queues' worth, return; the embedder
+	 * calls again (the interrupt stays pending while PROD != CONS).
+	 */
+	for (unsigned pass = 0; pass < 2; pass++) {
 		prod = smmu_read32(s, SMMUV3_EVENTQ_PROD);
 		/* Records are read only after PROD says they are there. */
 		smmukit_rmb();

@@ -96,6 +96,8 @@ static void test_bringup_matrix(void **state)
 		{ "gran=16k,stages=s2", 2, true },
 		{ "oas=40", 1, true },
 		{ "sidsize=5", 1, false },
+		{ "sidsize=32", 1, true },
+		{ "strtab=linear,sidsize=20", 2, false },
 	};
 
 	for (unsigned i = 0; i < SMMUKIT_ARRAY_SIZE(cases); i++) {
