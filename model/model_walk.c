@@ -353,10 +353,11 @@ void model_translate_walk(struct smmukit_model *m, const struct xcfg *xc,
 		sp.ias = 64;
 		if (walk_stage(m, xc, &sp, iova, is_write, use_wc, r, &l1,
 			       now)) {
-			if (!r->s2) {
+			/* Stage-1 translation faults are CLASS=IN; a walk's
+			 * external abort keeps CLASS=TT. */
+			if (!r->s2 && is_xlate_fault(r->event)) {
 				r->class_ = EVT1_CLASS_IN;
-				if (is_xlate_fault(r->event))
-					r->record = cd->r;
+				r->record = cd->r;
 			}
 			return;
 		}

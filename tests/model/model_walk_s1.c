@@ -209,6 +209,8 @@ static void test_addr_size_and_eabt(void **state)
 	assert_int_equal(mt_evt_next(&t, &e), 1);
 	assert_int_equal(e.id, SMMUV3_EVT_F_WALK_EABT);
 	assert_int_equal(e.fetch_addr, 0x1000 + ((0x80000000 >> 21) & 511) * 8);
+	assert_int_equal(e.class_, EVT1_CLASS_TT);
+	assert_false(e.s2);
 	assert_false(e.rnw);
 	mt_teardown(&t);
 }
