@@ -27,7 +27,7 @@ static uint64_t now_ns(struct smmu_cmdq *q)
 	return smmukit_plat_clock_ns(q->plat);
 }
 
-int cmdq_init(struct smmu_cmdq *q, struct smmukit_smmu *smmu,
+int smmu_cmdq_init(struct smmu_cmdq *q, struct smmukit_smmu *smmu,
 	      unsigned log2size, bool coherent, bool msi, bool sev)
 {
 	uint64_t bytes = (UINT64_C(1) << log2size) * SMMUV3_CMDQ_ENT_SIZE;
@@ -66,7 +66,7 @@ int cmdq_init(struct smmu_cmdq *q, struct smmukit_smmu *smmu,
 	return 0;
 }
 
-void cmdq_free(struct smmu_cmdq *q)
+void smmu_cmdq_free(struct smmu_cmdq *q)
 {
 	if (!q->ring)
 		return;
@@ -77,13 +77,13 @@ void cmdq_free(struct smmu_cmdq *q)
 	q->ring = NULL;
 }
 
-uint64_t cmdq_base_reg(const struct smmu_cmdq *q)
+uint64_t smmu_cmdq_base_reg(const struct smmu_cmdq *q)
 {
 	return Q_BASE_RA | (q->mem.pa & Q_BASE_ADDR) |
 	       smmukit_field_prep(Q_BASE_LOG2SIZE, q->log2size);
 }
 
-void cmdq_reset_state(struct smmu_cmdq *q)
+void smmu_cmdq_reset_state(struct smmu_cmdq *q)
 {
 	smmukit_plat_lock(q->plat, &q->lock);
 	q->prod64 = 0;
@@ -123,7 +123,7 @@ static bool gerror_cmdq_active(struct smmu_cmdq *q)
 	return ((g ^ gn) & GERROR_CMDQ_ERR) != 0;
 }
 
-/* Lock held. The body of cmdq_handle_cerror. */
+/* Lock held. The body of smmu_cmdq_handle_cerror. */
 static int cerror_locked(struct smmu_cmdq *q)
 {
 	struct smmukit_smmu *s = q->smmu;
@@ -186,7 +186,7 @@ static int cerror_locked(struct smmu_cmdq *q)
 	return 1;
 }
 
-int cmdq_handle_cerror(struct smmu_cmdq *q)
+int smmu_cmdq_handle_cerror(struct smmu_cmdq *q)
 {
 	int ret;
 
@@ -338,7 +338,7 @@ static int wait_for_sync(struct smmu_cmdq *q, struct sync_wait *w)
 			return 0;
 		if ((!q->msi && smmukit_field_get(CMDQ_CONS_ERR, reg)) ||
 		    gerror_cmdq_active(q))
-			cmdq_handle_cerror(q);
+			smmu_cmdq_handle_cerror(q);
 		if (now_ns(q) - start >= q->smmu->timeout_ns) {
 			if (!q->msi)
 				reg = refresh_cons(q);
@@ -372,7 +372,7 @@ static int wait_for_sync(struct smmu_cmdq *q, struct sync_wait *w)
  *  5. outside the lock, wait for the sync: the MSI word reaching its
  *     sequence number, or cons64 passing its position.
  */
-int cmdq_issue(struct smmu_cmdq *q, const uint64_t (*dw)[2], unsigned n,
+int smmu_cmdq_issue(struct smmu_cmdq *q, const uint64_t (*dw)[2], unsigned n,
 	       bool sync)
 {
 	uint64_t sync_dw[1][2];
@@ -430,14 +430,14 @@ int cmdq_issue(struct smmu_cmdq *q, const uint64_t (*dw)[2], unsigned n,
 	return wait_for_sync(q, &w);
 }
 
-int cmdq_batch_add(struct smmu_cmdq *q, struct cmdq_batch *b,
+int smmu_cmdq_batch_add(struct smmu_cmdq *q, struct smmu_cmdq_batch *b,
 		   const struct smmuv3_cmd *cmd)
 {
 	int ret;
 
 	if (b->n >= q->batch_max) {
 		/* A full batch goes out without a sync; one ends the work. */
-		ret = cmdq_issue(q, (const uint64_t (*)[2])b->dw, b->n, false);
+		ret = smmu_cmdq_issue(q, (const uint64_t (*)[2])b->dw, b->n, false);
 		if (ret)
 			return ret;
 		b->n = 0;
@@ -449,9 +449,9 @@ int cmdq_batch_add(struct smmu_cmdq *q, struct cmdq_batch *b,
 	return 0;
 }
 
-int cmdq_batch_submit(struct smmu_cmdq *q, struct cmdq_batch *b)
+int smmu_cmdq_batch_submit(struct smmu_cmdq *q, struct smmu_cmdq_batch *b)
 {
-	int ret = cmdq_issue(q, (const uint64_t (*)[2])b->dw, b->n, true);
+	int ret = smmu_cmdq_issue(q, (const uint64_t (*)[2])b->dw, b->n, true);
 
 	b->n = 0;
 	return ret;

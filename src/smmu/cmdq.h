@@ -3,7 +3,7 @@
  * The SMMUv3 command queue, behind a small internal interface so that a
  * lock-free variant (smmu.cmdq=lockfree, REFERENCE §9) can sit beside this
  * locked one later: everything outside cmdq.c uses only the functions below
- * and struct cmdq_batch.
+ * and struct smmu_cmdq_batch.
  *
  * This is the command queue of Linux 4.20's era: one lock around "wait for
  * space, write, publish PROD"; the CMD_SYNC is waited for outside the lock,
@@ -67,28 +67,28 @@ struct smmu_cmdq {
 };
 
 /* A batch of encoded commands being built by one thread (on its stack). */
-struct cmdq_batch {
+struct smmu_cmdq_batch {
 	uint64_t dw[CMDQ_BATCH_MAX][2];
 	unsigned n;
 };
 
 /* Allocate the ring (and the MSI word). 0 or -ENOMEM. */
-int cmdq_init(struct smmu_cmdq *q, struct smmukit_smmu *smmu,
+int smmu_cmdq_init(struct smmu_cmdq *q, struct smmukit_smmu *smmu,
 	      unsigned log2size, bool coherent, bool msi, bool sev);
-void cmdq_free(struct smmu_cmdq *q);
+void smmu_cmdq_free(struct smmu_cmdq *q);
 /* Value for CMDQ_BASE. */
-uint64_t cmdq_base_reg(const struct smmu_cmdq *q);
+uint64_t smmu_cmdq_base_reg(const struct smmu_cmdq *q);
 /*
  * Forget every command: call only while CMDQEN=0 (reset), after writing
  * CMDQ_PROD = CMDQ_CONS = 0.
  */
-void cmdq_reset_state(struct smmu_cmdq *q);
+void smmu_cmdq_reset_state(struct smmu_cmdq *q);
 
 /*
  * Insert n encoded commands (n <= batch_max), plus a CMD_SYNC when sync,
  * and wait for that sync. 0, or -ETIMEDOUT (reported with PROD/CONS).
  */
-int cmdq_issue(struct smmu_cmdq *q, const uint64_t (*dw)[2], unsigned n,
+int smmu_cmdq_issue(struct smmu_cmdq *q, const uint64_t (*dw)[2], unsigned n,
 	       bool sync);
 
 /*
@@ -96,18 +96,18 @@ int cmdq_issue(struct smmu_cmdq *q, const uint64_t (*dw)[2], unsigned n,
  * command, replace it by a CMD_SYNC when it was illegal, acknowledge.
  * Returns 1 if an error was handled, 0 if none was active.
  */
-int cmdq_handle_cerror(struct smmu_cmdq *q);
+int smmu_cmdq_handle_cerror(struct smmu_cmdq *q);
 
 /* Batches: encode with the one encoder; a full batch is issued unsynced. */
-static inline void cmdq_batch_init(struct cmdq_batch *b)
+static inline void smmu_cmdq_batch_init(struct smmu_cmdq_batch *b)
 {
 	b->n = 0;
 }
 
 /* -EINVAL if the encoder refuses cmd, -ETIMEDOUT from a flush. */
-int cmdq_batch_add(struct smmu_cmdq *q, struct cmdq_batch *b,
+int smmu_cmdq_batch_add(struct smmu_cmdq *q, struct smmu_cmdq_batch *b,
 		   const struct smmuv3_cmd *cmd);
 /* Issue what is left, ended by one CMD_SYNC, and wait. */
-int cmdq_batch_submit(struct smmu_cmdq *q, struct cmdq_batch *b);
+int smmu_cmdq_batch_submit(struct smmu_cmdq *q, struct smmu_cmdq_batch *b);
 
 #endif /* SMMUKIT_SMMU_CMDQ_H */

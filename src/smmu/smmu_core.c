@@ -187,11 +187,11 @@ static void log_summary(struct smmukit_smmu *s)
 
 static void release(struct smmukit_smmu *s)
 {
-	domains_free(s);
-	strtab_free(s);
+	smmu_domains_free(s);
+	smmu_strtab_free(s);
 	if (s->evtq_mem.cpu)
 		smmukit_plat_free_pages(s->plat, &s->evtq_mem);
-	cmdq_free(&s->cmdq);
+	smmu_cmdq_free(&s->cmdq);
 	smmukit_plat_lock_destroy(s->plat, &s->cfg_lock);
 	smmukit_plat_lock_destroy(s->plat, &s->evtq_lock);
 	smmukit_plat_lock_destroy(s->plat, &s->gerror_lock);
@@ -247,17 +247,17 @@ int smmukit_smmu_probe(const struct smmukit_smmu_config *cfg,
 	}
 	s->evtq_log2 = s->info.evtq_log2;
 
-	ret = cmdq_init(&s->cmdq, s, s->info.cmdq_log2, s->coherent,
+	ret = smmu_cmdq_init(&s->cmdq, s, s->info.cmdq_log2, s->coherent,
 			s->info.msi_sync, s->info.sev);
 	if (ret)
 		goto fail;
 	ret = alloc_evtq(s);
 	if (ret)
 		goto fail;
-	ret = strtab_alloc(s);
+	ret = smmu_strtab_alloc(s);
 	if (ret)
 		goto fail;
-	ret = domains_init(s);
+	ret = smmu_domains_init(s);
 	if (ret)
 		goto fail;
 
@@ -286,7 +286,7 @@ static int issue_one(struct smmukit_smmu *s, struct smmuv3_cmd *c)
 
 	if (ret)
 		return ret;
-	return cmdq_issue(&s->cmdq, (const uint64_t (*)[2])dw, 1, true);
+	return smmu_cmdq_issue(&s->cmdq, (const uint64_t (*)[2])dw, 1, true);
 }
 
 int smmukit_smmu_reset(struct smmukit_smmu *s)
@@ -328,13 +328,13 @@ int smmukit_smmu_reset(struct smmukit_smmu *s)
 	/* 4. Stream table. */
 	smmu_write64(s, SMMUV3_STRTAB_BASE,
 		     STRTAB_BASE_RA | (s->strtab_mem.pa & STRTAB_BASE_ADDR));
-	smmu_write32(s, SMMUV3_STRTAB_BASE_CFG, (uint32_t)strtab_base_cfg(s));
+	smmu_write32(s, SMMUV3_STRTAB_BASE_CFG, (uint32_t)smmu_strtab_base_cfg(s));
 
 	/* 5-6. Command queue, from empty. */
-	smmu_write64(s, SMMUV3_CMDQ_BASE, cmdq_base_reg(&s->cmdq));
+	smmu_write64(s, SMMUV3_CMDQ_BASE, smmu_cmdq_base_reg(&s->cmdq));
 	smmu_write32(s, SMMUV3_CMDQ_PROD, 0);
 	smmu_write32(s, SMMUV3_CMDQ_CONS, 0);
-	cmdq_reset_state(&s->cmdq);
+	smmu_cmdq_reset_state(&s->cmdq);
 	enables = (uint32_t)CR0_CMDQEN;
 	ret = write_cr0(s, enables);
 	if (ret)
@@ -457,7 +457,7 @@ int smmukit_smmu_issue_cmds(struct smmukit_smmu *s,
 
 		for (unsigned i = 0; i < k; i++)
 			(void)smmuv3_cmd_encode(&cmds[done + i], dw[i]);
-		ret = cmdq_issue(&s->cmdq, (const uint64_t (*)[2])dw, k,
+		ret = smmu_cmdq_issue(&s->cmdq, (const uint64_t (*)[2])dw, k,
 				 last && sync);
 		if (ret)
 			return ret;
@@ -470,7 +470,7 @@ int smmukit_smmu_sync(struct smmukit_smmu *s)
 {
 	if (!s)
 		return -SMMUKIT_EINVAL;
-	return cmdq_issue(&s->cmdq, NULL, 0, true);
+	return smmu_cmdq_issue(&s->cmdq, NULL, 0, true);
 }
 
 /* ---- event queue (REFERENCE §5.5) ---- */
@@ -601,7 +601,7 @@ int smmukit_smmu_handle_gerror_irq(struct smmukit_smmu *s)
 	acked = active;
 	if (active & GERROR_CMDQ_ERR) {
 		/* Recovered and acknowledged by the queue, under its lock. */
-		(void)cmdq_handle_cerror(&s->cmdq);
+		(void)smmu_cmdq_handle_cerror(&s->cmdq);
 		acked &= ~(uint32_t)GERROR_CMDQ_ERR;
 	}
 	if (acked) {

@@ -62,7 +62,7 @@ static void tag_free(uint64_t *map, uint32_t tag)
 	map[tag / 64] &= ~(UINT64_C(1) << (tag % 64));
 }
 
-int domains_init(struct smmukit_smmu *s)
+int smmu_domains_init(struct smmukit_smmu *s)
 {
 	s->asid_map = smmukit_plat_zalloc(
 		s->plat, map_words(s->info.asid_bits) * sizeof(uint64_t));
@@ -73,7 +73,7 @@ int domains_init(struct smmukit_smmu *s)
 	return 0;
 }
 
-void domains_free(struct smmukit_smmu *s)
+void smmu_domains_free(struct smmukit_smmu *s)
 {
 	struct smmu_domain *d = s->free_domains;
 
@@ -98,7 +98,7 @@ static int flush_context(struct smmu_domain *d)
 {
 	struct smmukit_smmu *s = d->smmu;
 	struct smmuv3_cmd c = { 0 };
-	struct cmdq_batch b;
+	struct smmu_cmdq_batch b;
 	int ret;
 
 	if (d->dom.stage == 1) {
@@ -108,11 +108,11 @@ static int flush_context(struct smmu_domain *d)
 		c.opcode = SMMUV3_OP_TLBI_S12_VMALL;
 		c.tlbi.vmid = d->vmid;
 	}
-	cmdq_batch_init(&b);
-	ret = cmdq_batch_add(&s->cmdq, &b, &c);
+	smmu_cmdq_batch_init(&b);
+	ret = smmu_cmdq_batch_add(&s->cmdq, &b, &c);
 	if (ret)
 		return ret;
-	return cmdq_batch_submit(&s->cmdq, &b);
+	return smmu_cmdq_batch_submit(&s->cmdq, &b);
 }
 
 static void tlbi_base(const struct smmu_domain *d, bool leaf,
@@ -142,14 +142,14 @@ static int invalidate_range(struct smmu_domain *d, uint64_t iova,
 	struct smmukit_smmu *s = d->smmu;
 	struct smmuv3_range_tlbi r[SMMUV3_RANGE_TLBI_MAX_CMDS];
 	struct smmuv3_cmd c;
-	struct cmdq_batch b;
+	struct smmu_cmdq_batch b;
 	int ret;
 
 	if (!size)
 		return 0;	/* no sync for a zero-length invalidation */
 	if (step_size < d->dom.granule || !smmukit_is_pow2(step_size))
 		step_size = d->dom.granule;
-	cmdq_batch_init(&b);
+	smmu_cmdq_batch_init(&b);
 	if (s->info.ril) {
 		int nr = smmuv3_range_tlbi_split(
 			iova, size, d->pg_shift,
@@ -166,11 +166,11 @@ static int invalidate_range(struct smmu_domain *d, uint64_t iova,
 			c.tlbi.scale = r[i].scale;
 			c.tlbi.tg = r[i].tg;
 			c.tlbi.ttl = r[i].ttl;
-			ret = cmdq_batch_add(&s->cmdq, &b, &c);
+			ret = smmu_cmdq_batch_add(&s->cmdq, &b, &c);
 			if (ret)
 				return ret;
 		}
-		return cmdq_batch_submit(&s->cmdq, &b);
+		return smmu_cmdq_batch_submit(&s->cmdq, &b);
 	}
 	/* Without RIL: the single-address form hits every entry holding the
 	 * address, so one command per step (leaf size, or granule) covers it. */
@@ -184,11 +184,11 @@ static int invalidate_range(struct smmu_domain *d, uint64_t iova,
 		for (uint64_t i = 0; i < count; i++) {
 			tlbi_base(d, leaf, &c);
 			c.tlbi.addr = start + i * step_size;
-			ret = cmdq_batch_add(&s->cmdq, &b, &c);
+			ret = smmu_cmdq_batch_add(&s->cmdq, &b, &c);
 			if (ret)
 				return ret;
 		}
-		return cmdq_batch_submit(&s->cmdq, &b);
+		return smmu_cmdq_batch_submit(&s->cmdq, &b);
 	}
 whole:
 	atomic_fetch_add_explicit(&s->stat_tlbi_fallbacks, 1,
@@ -426,7 +426,7 @@ static int op_domain_alloc(struct smmukit_iommu *iommu,
 			goto free_pgt;
 		/* The CD is written before any STE points at it, DW0 (V)
 		 * last all the same. */
-		cd_build(s, d, cd);
+		smmu_cd_build(s, d, cd);
 		p = d->cd_mem.cpu;
 		for (unsigned w = SMMUV3_CD_DWORDS - 1; w >= 1; w--)
 			smmukit_write_once64(&p[w], cd[w]);
@@ -519,7 +519,7 @@ static int check_dev(struct smmukit_smmu *s,
 	if (!dev->sids || dev->nr_sids == 0)
 		return -SMMUKIT_EINVAL;
 	for (unsigned i = 0; i < dev->nr_sids; i++) {
-		if (!strtab_sid_valid(s, dev->sids[i]))
+		if (!smmu_strtab_sid_valid(s, dev->sids[i]))
 			return -SMMUKIT_EINVAL;
 		for (unsigned j = 0; j < i; j++)
 			if (dev->sids[j] == dev->sids[i])
@@ -546,7 +546,7 @@ static int op_attach_dev(struct smmukit_iommu_domain *dom,
 		goto out;
 	}
 	for (unsigned i = 0; i < dev->nr_sids; i++) {
-		struct smmu_domain *o = strtab_owner(s, dev->sids[i]);
+		struct smmu_domain *o = smmu_strtab_owner(s, dev->sids[i]);
 
 		if (o) {
 			ret = o == d ? -SMMUKIT_EEXIST : -SMMUKIT_EBUSY;
@@ -556,15 +556,15 @@ static int op_attach_dev(struct smmukit_iommu_domain *dom,
 	/* Level-2 tables first: an -ENOMEM leaves every STE as it was (a
 	 * new level-2 table holds default STEs only). */
 	for (unsigned i = 0; i < dev->nr_sids; i++) {
-		ret = strtab_ensure(s, dev->sids[i]);
+		ret = smmu_strtab_ensure(s, dev->sids[i]);
 		if (ret)
 			goto out;
 	}
-	ret = strtab_install(s, dev->sids, dev->nr_sids, d);
+	ret = smmu_strtab_install(s, dev->sids, dev->nr_sids, d);
 	/* Even on a timeout, STEs already written route to d: count exactly
 	 * those (the owners say which), so that a later detach undoes them. */
 	for (unsigned i = 0; i < dev->nr_sids; i++)
-		if (strtab_owner(s, dev->sids[i]) == d)
+		if (smmu_strtab_owner(s, dev->sids[i]) == d)
 			d->nr_attached++;
 out:
 	smmukit_plat_unlock(s->plat, &s->cfg_lock);
@@ -587,14 +587,14 @@ static int op_detach_dev(struct smmukit_iommu_domain *dom,
 	for (unsigned i = 0; i < dev->nr_sids; i++) {
 		uint32_t sid = dev->sids[i];
 
-		if (strtab_owner(s, sid) != d) {
+		if (smmu_strtab_owner(s, sid) != d) {
 			ret = -SMMUKIT_ENOENT;
 			goto out;
 		}
 	}
-	ret = strtab_install(s, dev->sids, dev->nr_sids, NULL);
+	ret = smmu_strtab_install(s, dev->sids, dev->nr_sids, NULL);
 	for (unsigned i = 0; i < dev->nr_sids; i++)
-		if (strtab_owner(s, dev->sids[i]) != d)
+		if (smmu_strtab_owner(s, dev->sids[i]) != d)
 			d->nr_attached--;
 out:
 	smmukit_plat_unlock(s->plat, &s->cfg_lock);

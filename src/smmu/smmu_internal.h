@@ -140,28 +140,28 @@ static inline void smmu_sync_dev(struct smmukit_smmu *s, smmukit_phys_t pa,
 }
 
 /* ---- smmu_strtab.c ---- */
-int strtab_alloc(struct smmukit_smmu *s);
-void strtab_free(struct smmukit_smmu *s);
-uint64_t strtab_base_cfg(const struct smmukit_smmu *s);
+int smmu_strtab_alloc(struct smmukit_smmu *s);
+void smmu_strtab_free(struct smmukit_smmu *s);
+uint64_t smmu_strtab_base_cfg(const struct smmukit_smmu *s);
 /* Is sid inside the stream table? */
-bool strtab_sid_valid(const struct smmukit_smmu *s, uint32_t sid);
+bool smmu_strtab_sid_valid(const struct smmukit_smmu *s, uint32_t sid);
 /* cfg_lock held: the domain sid routes to, or NULL. */
-struct smmu_domain *strtab_owner(struct smmukit_smmu *s, uint32_t sid);
+struct smmu_domain *smmu_strtab_owner(struct smmukit_smmu *s, uint32_t sid);
 /* cfg_lock held: make sure sid's level-2 table exists. 0 or -ENOMEM. */
-int strtab_ensure(struct smmukit_smmu *s, uint32_t sid);
+int smmu_strtab_ensure(struct smmukit_smmu *s, uint32_t sid);
 /*
  * cfg_lock held: route every sid to dom (NULL: the default abort/bypass
  * STE), updating the STEs in the architected order with CFGI + CMD_SYNC.
  */
-int strtab_install(struct smmukit_smmu *s, const uint32_t *sids, unsigned n,
+int smmu_strtab_install(struct smmukit_smmu *s, const uint32_t *sids, unsigned n,
 		   struct smmu_domain *dom);
 /* Stage-1 CD words for a domain. */
-void cd_build(const struct smmukit_smmu *s, const struct smmu_domain *d,
+void smmu_cd_build(const struct smmukit_smmu *s, const struct smmu_domain *d,
 	      uint64_t cd[SMMUV3_CD_DWORDS]);
 
 /* ---- smmu_domain.c ---- */
-int domains_init(struct smmukit_smmu *s);
-void domains_free(struct smmukit_smmu *s);
+int smmu_domains_init(struct smmukit_smmu *s);
+void smmu_domains_free(struct smmukit_smmu *s);
 extern const struct smmukit_iommu_ops smmu_iommu_ops;
 
 #endif /* SMMUKIT_SMMU_INTERNAL_H */

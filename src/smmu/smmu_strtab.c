@@ -41,7 +41,7 @@ static void ste_default(const struct smmukit_smmu *s,
 	}
 }
 
-void cd_build(const struct smmukit_smmu *s, const struct smmu_domain *d,
+void smmu_cd_build(const struct smmukit_smmu *s, const struct smmu_domain *d,
 	      uint64_t cd[SMMUV3_CD_DWORDS])
 {
 	const struct smmukit_pgtable_s1_cfg *c = &d->pgt->cfg.s1;
@@ -114,7 +114,7 @@ static void ste_build(const struct smmukit_smmu *s, const struct smmu_domain *d,
 	}
 }
 
-int strtab_alloc(struct smmukit_smmu *s)
+int smmu_strtab_alloc(struct smmukit_smmu *s)
 {
 	unsigned sid_bits = s->info.sid_bits;
 	uint64_t nchunks, bytes;
@@ -179,7 +179,7 @@ nomem:
 	return -SMMUKIT_ENOMEM;
 }
 
-void strtab_free(struct smmukit_smmu *s)
+void smmu_strtab_free(struct smmukit_smmu *s)
 {
 	uint64_t nchunks = UINT64_C(1) << (s->strtab_log2 - s->chunk_log2);
 
@@ -200,7 +200,7 @@ void strtab_free(struct smmukit_smmu *s)
 	smmukit_plat_free_pages(s->plat, &s->strtab_mem);
 }
 
-uint64_t strtab_base_cfg(const struct smmukit_smmu *s)
+uint64_t smmu_strtab_base_cfg(const struct smmukit_smmu *s)
 {
 	uint64_t v = smmukit_field_prep(STRTAB_BASE_CFG_LOG2SIZE, s->strtab_log2);
 
@@ -214,12 +214,12 @@ uint64_t strtab_base_cfg(const struct smmukit_smmu *s)
 	return v;
 }
 
-bool strtab_sid_valid(const struct smmukit_smmu *s, uint32_t sid)
+bool smmu_strtab_sid_valid(const struct smmukit_smmu *s, uint32_t sid)
 {
 	return (uint64_t)sid < (UINT64_C(1) << s->strtab_log2);
 }
 
-struct smmu_domain *strtab_owner(struct smmukit_smmu *s, uint32_t sid)
+struct smmu_domain *smmu_strtab_owner(struct smmukit_smmu *s, uint32_t sid)
 {
 	struct strtab_chunk *c = &s->chunks[sid >> s->chunk_log2];
 
@@ -252,7 +252,7 @@ static smmukit_phys_t ste_pa(struct smmukit_smmu *s, uint32_t sid)
 	return c->mem.pa + idx * SMMUV3_STE_SIZE;
 }
 
-int strtab_ensure(struct smmukit_smmu *s, uint32_t sid)
+int smmu_strtab_ensure(struct smmukit_smmu *s, uint32_t sid)
 {
 	uint64_t i = sid >> s->chunk_log2;
 	struct strtab_chunk *c = &s->chunks[i];
@@ -291,29 +291,29 @@ int strtab_ensure(struct smmukit_smmu *s, uint32_t sid)
 	return 0;
 }
 
-static int add_cfgi(struct smmukit_smmu *s, struct cmdq_batch *b, uint8_t op,
+static int add_cfgi(struct smmukit_smmu *s, struct smmu_cmdq_batch *b, uint8_t op,
 		    uint32_t sid)
 {
 	struct smmuv3_cmd c = { .opcode = op };
 
 	c.cfgi.sid = sid;
 	c.cfgi.leaf = op == SMMUV3_OP_CFGI_STE;
-	return cmdq_batch_add(&s->cmdq, b, &c);
+	return smmu_cmdq_batch_add(&s->cmdq, b, &c);
 }
 
-int strtab_install(struct smmukit_smmu *s, const uint32_t *sids, unsigned n,
+int smmu_strtab_install(struct smmukit_smmu *s, const uint32_t *sids, unsigned n,
 		   struct smmu_domain *dom)
 {
 	uint64_t ste[SMMUV3_STE_DWORDS];
 	uint64_t abort0 = STE0_V | smmukit_field_prep(STE0_CFG, STE0_CFG_ABORT);
-	struct cmdq_batch b;
+	struct smmu_cmdq_batch b;
 	bool broke = false;
 	int ret = 0;
 
 	ste_build(s, dom, ste);
 
 	/* Phase 1: break live STEs that route somewhere to abort. */
-	cmdq_batch_init(&b);
+	smmu_cmdq_batch_init(&b);
 	for (unsigned i = 0; i < n; i++) {
 		volatile uint64_t *p = ste_ptr(s, sids[i]);
 		uint64_t dw0 = smmukit_read_once64(&p[0]);
@@ -331,13 +331,13 @@ int strtab_install(struct smmukit_smmu *s, const uint32_t *sids, unsigned n,
 		broke = true;
 	}
 	if (broke) {
-		ret = cmdq_batch_submit(&s->cmdq, &b);
+		ret = smmu_cmdq_batch_submit(&s->cmdq, &b);
 		if (ret)
 			return ret;
 	}
 
 	/* Phase 2: write DW7..DW1, barrier, DW0; then CFGI + one sync. */
-	cmdq_batch_init(&b);
+	smmu_cmdq_batch_init(&b);
 	for (unsigned i = 0; i < n; i++) {
 		volatile uint64_t *p = ste_ptr(s, sids[i]);
 
@@ -351,5 +351,5 @@ int strtab_install(struct smmukit_smmu *s, const uint32_t *sids, unsigned n,
 		if (ret)
 			return ret;
 	}
-	return cmdq_batch_submit(&s->cmdq, &b);
+	return smmu_cmdq_batch_submit(&s->cmdq, &b);
 }
