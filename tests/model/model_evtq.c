@@ -153,8 +153,11 @@ static void test_trace_point(void **state)
 	fault_at(&t, 0x2000, false);
 	mt_wr32(&t, SMMUV3_CR0, (uint32_t)(CR0_SMMUEN | CR0_CMDQEN));
 	fault_at(&t, 0x3000, false);
-	smmukit_model_set_trace(t.m, 0, NULL, NULL);
+	/* Without a callback the trace points go to the platform log. */
+	smmukit_model_set_trace(t.m, SMMUKIT_MODEL_TRACE_ALL, NULL, NULL);
 	fault_at(&t, 0x4000, false);
+	smmukit_model_set_trace(t.m, 0, NULL, NULL);
+	fault_at(&t, 0x5000, false);
 	assert_int_equal(c.events, 2);
 	assert_int_equal(c.recorded, 1);
 	mt_teardown(&t);
