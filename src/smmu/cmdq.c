@@ -273,12 +273,11 @@ static void build_sync(struct smmu_cmdq *q, uint64_t dw[2])
 	} else {
 		c.sync.cs = q->sev ? CMD0_CS_SEV : CMD0_CS_NONE;
 	}
-	if (smmuv3_cmd_encode(&c, dw) != 0) {
-		/* Our own constant command: the encoder must take it. */
+	if (smmuv3_cmd_encode(&c, dw) != 0)
+		/* Our own constant command: the encoder must take it. If not,
+		 * the zeroed words are illegal (opcode 0): CERROR_ILL recovery
+		 * runs and the waiter reports its timeout — loudly, not silently. */
 		smmukit_err(q->plat, "smmu: BUG: CMD_SYNC does not encode");
-		dw[0] = SMMUV3_OP_CMD_SYNC;
-		dw[1] = 0;
-	}
 }
 
 /* Step 4 (lock held): make the slots visible, then publish PROD. */
