@@ -247,11 +247,26 @@ int smmukit_smmu_probe(const struct smmukit_smmu_config *cfg,
 	}
 	s->evtq_log2 = s->info.evtq_log2;
 
-	ret = smmu_cmdq_init(&s->cmdq, s, s->info.cmdq_log2, s->coherent,
-			s->info.msi_sync, s->info.sev);
+	/*
+	 * Queues as large as memory allows: halve on -ENOMEM (modern Linux),
+	 * down to 2^7 commands (two batches) and 2^2 events.
+	 */
+	for (;;) {
+		ret = smmu_cmdq_init(&s->cmdq, s, s->info.cmdq_log2, s->coherent,
+				     s->info.msi_sync, s->info.sev);
+		if (ret != -SMMUKIT_ENOMEM || s->info.cmdq_log2 <= 7)
+			break;
+		s->info.cmdq_log2--;
+	}
 	if (ret)
 		goto fail;
-	ret = alloc_evtq(s);
+	for (;;) {
+		ret = alloc_evtq(s);
+		if (ret != -SMMUKIT_ENOMEM || s->evtq_log2 <= 2)
+			break;
+		s->evtq_log2--;
+	}
+	s->info.evtq_log2 = s->evtq_log2;
 	if (ret)
 		goto fail;
 	ret = smmu_strtab_alloc(s);
