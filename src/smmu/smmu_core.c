@@ -409,8 +409,25 @@ void smmukit_smmu_destroy(struct smmukit_smmu *s)
 	if (s->live_domains)
 		smmukit_warn(s->plat, "smmu: destroyed with %u live domains",
 			     s->live_domains);
-	/* Abort (not bypass) once disabled, then disable. Failures here are
-	 * already logged; we free our memory regardless. */
+	/*
+	 * Forget every cached STE, CD and translation before the tables go
+	 * back to the platform: a cache entry must never outlive the memory
+	 * it came from (a later enable could use it). Then abort (not
+	 * bypass) once disabled, and disable. Failures here are already
+	 * logged; we free our memory regardless.
+	 */
+	if (!atomic_load_explicit(&s->failed, memory_order_acquire)) {
+		struct smmuv3_cmd c = { .opcode = SMMUV3_OP_CFGI_STE_RANGE };
+
+		c.cfgi.range = SMMUV3_CFGI_RANGE_ALL;
+		(void)issue_one(s, &c);
+		if (s->info.hyp) {
+			c = (struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_EL2_ALL };
+			(void)issue_one(s, &c);
+		}
+		c = (struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_NSNH_ALL };
+		(void)issue_one(s, &c);
+	}
 	(void)update_gbpa(s, (uint32_t)GBPA_ABORT, 0);
 	(void)write_cr0(s, 0);
 	release(s);

@@ -139,8 +139,15 @@ static SMMUKIT_UNUSED void h_down(struct harness *h)
 {
 	if (h->s)
 		smmukit_smmu_destroy(h->s);
-	/* Nothing the driver allocated may survive it. */
+	/* Nothing the driver allocated may survive it, and no cached entry
+	 * may point into what it freed (checking mode). */
 	assert_int_equal(h_pages(h), h->base_pages);
+	{
+		struct smmukit_model_stats st;
+
+		assert_int_equal(smmukit_model_get_stats(h->m, &st), 0);
+		assert_int_equal(st.free_violations, 0);
+	}
 	smmukit_model_destroy(h->m);
 	smmukit_posix_destroy(h->p);
 }

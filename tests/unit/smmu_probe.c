@@ -66,6 +66,11 @@ static void dma_roundtrip(struct harness *h, unsigned stage, const uint32_t *sid
 	assert_int_equal(smmukit_iommu_detach_dev(dom, &dev), 0);
 	assert_int_equal(smmukit_iommu_domain_free(dom), 0);
 	smmukit_plat_free_pages(h->p, &pg);
+	/* Detached streams abort; the abort STE is now cached, and destroy
+	 * must invalidate it before freeing the table (h_down checks). */
+	for (unsigned i = 0; i < nr; i++)
+		assert_int_equal(h_dma_read(h, sids[i], IOVA, buf, 4),
+				 SMMUKIT_MODEL_ABORT);
 }
 
 struct bringup {
