@@ -282,8 +282,13 @@ int smmukit_smmu_probe(const struct smmukit_smmu_config *cfg,
 	s->iommu.max_ias = s->info.ias;
 
 	ret = smmukit_smmu_reset(s);
-	if (ret)
+	if (ret) {
+		/* The SMMU may already point at our queues and tables: turn
+		 * it off (aborting) before they go back to the platform. */
+		(void)update_gbpa(s, (uint32_t)GBPA_ABORT, 0);
+		(void)write_cr0(s, 0);
 		goto fail;
+	}
 	log_summary(s);
 	*out = s;
 	return 0;

@@ -263,6 +263,12 @@ static void test_stalled_queue_times_out(void **state)
 	h_config(&h, &c);
 	assert_int_equal(smmukit_smmu_probe(&c, &s), -SMMUKIT_ETIMEDOUT);
 	assert_null(s);
+	/* Left disabled: nothing points at the memory the probe gave back. */
+	{
+		struct smmukit_mmio mm = smmukit_model_mmio(h.m);
+
+		assert_int_equal(mm.ops->read32(mm.ctx, SMMUV3_CR0ACK), 0);
+	}
 	h_down(&h);
 }
 
