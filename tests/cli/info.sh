@@ -62,5 +62,13 @@ done
 [ $? -eq 2 ] || fail "--model without value: want exit 2"
 "$SMMUKIT" info --help | grep -q 'usage: smmukit info' || fail "--help"
 
+# A hardware that never consumes commands: the probe reports the timeout
+# (exit 1) instead of hanging; stdout stays empty.
+"$SMMUKIT" info --json --model cmdq_stall >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[ $rc -eq 1 ] || fail "cmdq_stall: exit $rc, want 1"
+[ -s "$TMP/out" ] && fail "cmdq_stall: stdout not empty"
+grep -q 'CMD_SYNC timeout' "$TMP/err" || fail "cmdq_stall: no timeout report"
+
 [ $fails -eq 0 ] && echo "info: all checks passed"
 exit $((fails > 0))
