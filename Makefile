@@ -38,7 +38,7 @@ test-tsan: deps
 	cmake --build $(TSAN_BUILD) -j$(JOBS)
 	cd $(TSAN_BUILD) && ctest --output-on-failure -j$(JOBS) -R '$(TSAN_TESTS)'
 
-TSAN_TESTS ?= stress|platform|threads
+TSAN_TESTS ?= .
 
 check-freestanding:
 	@bash scripts/check-freestanding.sh
