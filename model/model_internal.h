@@ -229,6 +229,7 @@ void *ring_push(struct ring_log *l);
 
 /* model_mem.c: device-side access to simulated memory. */
 bool model_read64(struct smmukit_model *m, uint64_t pa, uint64_t *val);
+bool model_read_desc64(struct smmukit_model *m, uint64_t pa, uint64_t *val);
 bool model_write64(struct smmukit_model *m, uint64_t pa, uint64_t val);
 bool model_write32(struct smmukit_model *m, uint64_t pa, uint32_t val);
 bool model_copy(struct smmukit_model *m, uint64_t pa, void *buf, uint64_t len,

@@ -152,7 +152,13 @@ static void sync_violation(struct smmukit_model *m, uint64_t pa, uint64_t cur,
 	model_trace(m, &t);
 }
 
-bool model_read64(struct smmukit_model *m, uint64_t pa, uint64_t *val)
+/*
+ * ignored: bits the hardware does not interpret, so a CPU change to them
+ * without a sync is harmless and not a violation (the device still sees its
+ * stale snapshot, as it would).
+ */
+static bool read64_masked(struct smmukit_model *m, uint64_t pa, uint64_t *val,
+			  uint64_t ignored)
 {
 	const volatile uint64_t *p;
 	uint64_t cur;
@@ -166,11 +172,10 @@ bool model_read64(struct smmukit_model *m, uint64_t pa, uint64_t *val)
 	if (!m->cfg.coherent && !m->in_check) {
 		uint64_t *snap = shadow_find(&m->shadow, pa);
 
-		if (snap ? *snap != cur : cur != 0) {
+		if ((snap ? *snap ^ cur : cur) & ~ignored)
 			sync_violation(m, pa, cur, snap ? *snap : 0);
-			if (snap)
-				cur = *snap;
-		}
+		if (snap)
+			cur = *snap;
 	} else if (!m->cfg.coherent) {
 		uint64_t *snap = shadow_find(&m->shadow, pa);
 
@@ -179,6 +184,19 @@ bool model_read64(struct smmukit_model *m, uint64_t pa, uint64_t *val)
 	}
 	*val = cur;
 	return true;
+}
+
+bool model_read64(struct smmukit_model *m, uint64_t pa, uint64_t *val)
+{
+	return read64_masked(m, pa, val, 0);
+}
+
+/* Bits [58:55] of every LPAE descriptor are IGNORED: software's to use. */
+#define LPAE_DESC_IGNORED SMMUKIT_GENMASK(58, 55)
+
+bool model_read_desc64(struct smmukit_model *m, uint64_t pa, uint64_t *val)
+{
+	return read64_masked(m, pa, val, LPAE_DESC_IGNORED);
 }
 
 bool model_write64(struct smmukit_model *m, uint64_t pa, uint64_t val)

@@ -155,7 +155,7 @@ static int read_desc(struct smmukit_model *m, const struct xcfg *xc,
 		pa = l2.oa;
 	}
 	r->reads++;
-	if (!model_read64(m, pa, desc)) {
+	if (!model_read_desc64(m, pa, desc)) {
 		fault(r, SMMUV3_EVT_F_WALK_EABT, true);
 		r->fetch_addr = pa;
 		r->s2 = sp->stage == 2;
