@@ -95,6 +95,13 @@ struct smmukit_platform_ops {
 	 */
 	void (*dma_sync_for_device)(struct smmukit_platform *p,
 				    smmukit_phys_t pa, size_t len);
+	/*
+	 * Make a non-coherent device's writes to [pa, pa+len) visible to the
+	 * CPU (invalidate stale cache lines) before the CPU reads them, e.g.
+	 * event records. NULL means every device is coherent.
+	 */
+	void (*dma_sync_for_cpu)(struct smmukit_platform *p, smmukit_phys_t pa,
+				 size_t len);
 
 	/* Small zeroed allocations for the library's own bookkeeping. */
 	void *(*zalloc)(struct smmukit_platform *p, size_t size);
@@ -201,6 +208,13 @@ static inline void smmukit_plat_dma_sync_for_device(struct smmukit_platform *p,
 {
 	if (p->ops->dma_sync_for_device)
 		p->ops->dma_sync_for_device(p, pa, len);
+}
+
+static inline void smmukit_plat_dma_sync_for_cpu(struct smmukit_platform *p,
+						 smmukit_phys_t pa, size_t len)
+{
+	if (p->ops->dma_sync_for_cpu)
+		p->ops->dma_sync_for_cpu(p, pa, len);
 }
 
 static inline void *smmukit_plat_zalloc(struct smmukit_platform *p, size_t size)

@@ -58,6 +58,7 @@ struct smmukit_posix_stats {
 	uint64_t allocs;	/* page runs handed out */
 	uint64_t zallocs_in_use;	/* bytes of zalloc memory outstanding */
 	uint64_t syncs;		/* dma_sync_for_device calls */
+	uint64_t cpu_syncs;	/* dma_sync_for_cpu calls */
 	smmukit_phys_t last_sync_pa;
 	uint64_t last_sync_len;
 	uint64_t relax_calls;

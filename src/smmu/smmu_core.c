@@ -569,6 +569,12 @@ int smmukit_smmu_handle_evtq_irq(struct smmukit_smmu *s)
 			uint64_t dw[4];
 			uint32_t idx = smmuv3_q_idx(cons, n);
 
+			/* A non-coherent SMMU wrote the record past the CPU's caches. */
+			if (!s->coherent)
+				smmukit_plat_dma_sync_for_cpu(
+					s->plat,
+					s->evtq_mem.pa + (uint64_t)idx * SMMUV3_EVTQ_ENT_SIZE,
+					SMMUV3_EVTQ_ENT_SIZE);
 			for (unsigned i = 0; i < 4; i++)
 				dw[i] = smmukit_read_once64(
 					&ring[(size_t)idx * SMMUV3_EVTQ_ENT_DWORDS + i]);

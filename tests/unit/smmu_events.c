@@ -64,6 +64,32 @@ static void test_fault_fields(void **state)
 	h_down(&h);
 }
 
+/* A non-coherent SMMU's event records are made visible before they are read. */
+static void test_fault_noncoherent(void **state)
+{
+	struct harness h;
+	struct smmukit_iommu_domain *dom;
+	uint32_t sid = 0x21;
+	struct smmukit_iommu_device dev = { &sid, 1 };
+	struct smmukit_posix_stats before, after;
+	unsigned char b[8] = { 0 };
+
+	h_up(&h, "coherent=0");
+	assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, NULL, &dom), 0);
+	assert_int_equal(smmukit_iommu_attach_dev(dom, &dev), 0);
+	assert_int_equal(h_dma_read(&h, sid, IOVA, b, 4), SMMUV3_EVT_F_TRANSLATION);
+	assert_int_equal(h_dma_read(&h, sid, IOVA + 0x40, b, 4), SMMUV3_EVT_F_TRANSLATION);
+	smmukit_posix_get_stats(h.p, &before);
+	assert_int_equal(smmukit_smmu_handle_evtq_irq(h.s), 2);
+	smmukit_posix_get_stats(h.p, &after);
+	assert_int_equal(after.cpu_syncs - before.cpu_syncs, 2);
+	assert_int_equal(h.events[1].addr, IOVA + 0x40);
+	assert_int_equal(h.real_sync_violations, 0);
+	assert_int_equal(smmukit_iommu_detach_dev(dom, &dev), 0);
+	assert_int_equal(smmukit_iommu_domain_free(dom), 0);
+	h_down(&h);
+}
+
 /* A stage-2 fault says so. */
 static void test_fault_stage2(void **state)
 {
@@ -371,6 +397,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fault_fields),
+		cmocka_unit_test(test_fault_noncoherent),
 		cmocka_unit_test(test_fault_stage2),
 		cmocka_unit_test(test_evtq_overflow),
 		cmocka_unit_test(test_cerror_ill_recovery_from_waiter),

@@ -51,6 +51,7 @@ struct posix_platform {
 	_Atomic uint64_t allocs;
 	_Atomic uint64_t zalloc_bytes;
 	_Atomic uint64_t syncs;
+	_Atomic uint64_t cpu_syncs;
 	_Atomic uint64_t last_sync_pa;
 	_Atomic uint64_t last_sync_len;
 	_Atomic uint64_t relax_calls;
@@ -242,6 +243,14 @@ static void posix_dma_sync_for_device(struct smmukit_platform *p,
 	if (atomic_load_explicit(&pp->hooks_set, memory_order_acquire) &&
 	    pp->hooks.on_sync)
 		pp->hooks.on_sync(pp->hooks.arg, pa, len);
+}
+
+/* Host memory is coherent; counted so tests can check a driver asks. */
+static void posix_dma_sync_for_cpu(struct smmukit_platform *p, smmukit_phys_t pa,
+				   size_t len)
+{
+	atomic_fetch_add_explicit(&to_posix(p)->cpu_syncs, 1,
+				  memory_order_relaxed);
 }
 
 static void *posix_zalloc(struct smmukit_platform *p, size_t size)
@@ -562,6 +571,7 @@ static const struct smmukit_platform_ops posix_ops = {
 	.phys_to_virt = posix_phys_to_virt,
 	.virt_to_phys = posix_virt_to_phys,
 	.dma_sync_for_device = posix_dma_sync_for_device,
+	.dma_sync_for_cpu = posix_dma_sync_for_cpu,
 	.zalloc = posix_zalloc,
 	.free = posix_free,
 	.lock_init = posix_lock_init,
@@ -740,6 +750,7 @@ void smmukit_posix_get_stats(struct smmukit_platform *p,
 	out->allocs = atomic_load(&pp->allocs);
 	out->zallocs_in_use = atomic_load(&pp->zalloc_bytes);
 	out->syncs = atomic_load(&pp->syncs);
+	out->cpu_syncs = atomic_load(&pp->cpu_syncs);
 	out->last_sync_pa = atomic_load(&pp->last_sync_pa);
 	out->last_sync_len = atomic_load(&pp->last_sync_len);
 	out->relax_calls = atomic_load(&pp->relax_calls);
