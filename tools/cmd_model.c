@@ -561,7 +561,8 @@ int tool_cmd_model(int argc, char **argv)
 				on_trace, &run);
 	while ((n = tool_script_next(&script, tok, MAX_TOK)) != 0) {
 		if (n < 0)
-			tool_fail("model: line %u: too many tokens", script.lineno);
+			tool_fail("model: line %u: %s", script.lineno,
+				  tool_script_strerror(n));
 		run_line(&run, tok, n, script.lineno);
 		fflush(stdout);
 	}

@@ -503,7 +503,7 @@ int tool_cmd_pgtable(int argc, char **argv)
 			  tool_errname(ret));
 	while ((n = tool_script_next(&script, tok, MAX_TOK)) != 0) {
 		if (n < 0)
-			bad_line(script.lineno, "too many words", NULL);
+			bad_line(script.lineno, tool_script_strerror(n), NULL);
 		run_line(pgt, plat, tok, n, script.lineno, o.json);
 	}
 	smmukit_pgtable_free(pgt);

@@ -44,8 +44,11 @@ bool tool_parse_u64(const char *s, bool allow_suffix, uint64_t *out);
 /*
  * Script reader: yields trimmed, non-empty, non-comment lines split into at
  * most max_tok whitespace-separated tokens. Returns the token count, 0 at end
- * of input, -1 if the line has too many tokens. *lineno is the line's number.
+ * of input, or a negative TOOL_SCRIPT_* error (tool_script_strerror() says
+ * which). s->lineno is the line's number, counted once however long it is.
  */
+#define TOOL_SCRIPT_TOO_MANY (-1)
+#define TOOL_SCRIPT_TOO_LONG (-2)
 struct tool_script {
 	FILE *f;
 	bool owned;
@@ -57,6 +60,8 @@ void tool_script_close(struct tool_script *s);
 int tool_script_next(struct tool_script *s, char **tok, int max_tok);
 
 /* "0x..." formatting into a caller buffer of at least 19 bytes. */
+const char *tool_script_strerror(int n);
+
 const char *tool_hex(char *buf, uint64_t v);
 
 /* A JSON string literal (quoted, escaped) written to f. */

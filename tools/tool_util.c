@@ -91,6 +91,16 @@ void tool_script_close(struct tool_script *s)
 	s->f = NULL;
 }
 
+/* Skip what is left of a line longer than the buffer. */
+static void skip_rest_of_line(FILE *f)
+{
+	int c;
+
+	do
+		c = getc(f);
+	while (c != EOF && c != '\n');
+}
+
 int tool_script_next(struct tool_script *s, char **tok, int max_tok)
 {
 	while (fgets(s->buf, sizeof(s->buf), s->f)) {
@@ -99,18 +109,29 @@ int tool_script_next(struct tool_script *s, char **tok, int max_tok)
 
 		s->lineno++;
 		p = strchr(s->buf, '#');
+		if (!strchr(s->buf, '\n') && !feof(s->f)) {
+			skip_rest_of_line(s->f);
+			/* A long comment is fine; a long command is not. */
+			if (!p)
+				return TOOL_SCRIPT_TOO_LONG;
+		}
 		if (p)
 			*p = '\0';
 		for (p = strtok_r(s->buf, " \t\r\n", &save); p;
 		     p = strtok_r(NULL, " \t\r\n", &save)) {
 			if (n == max_tok)
-				return -1;
+				return TOOL_SCRIPT_TOO_MANY;
 			tok[n++] = p;
 		}
 		if (n)
 			return n;
 	}
 	return 0;
+}
+
+const char *tool_script_strerror(int n)
+{
+	return n == TOOL_SCRIPT_TOO_LONG ? "line too long" : "too many words";
 }
 
 const char *tool_hex(char *buf, uint64_t v)

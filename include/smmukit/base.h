@@ -154,13 +154,39 @@ static inline uint64_t smmukit_cmpxchg64(volatile uint64_t *p, uint64_t old,
 	return old;
 }
 
-/* Orders earlier CPU stores before later stores seen by a device (dma_wmb). */
+/*
+ * Barriers against a device (Linux's dma_wmb/dma_rmb/mb). MMIO accessors are
+ * relaxed (see platform.h), so these are what order descriptor and queue
+ * memory against doorbells. On aarch64 the device may sit outside the inner
+ * shareable domain (an SMMU walking with SH=outer), so the barriers are
+ * outer-shareable DMBs; a C11 fence would only give "dmb ish". Elsewhere
+ * (hosted builds on other CPUs, where the device is the model) C11 fences.
+ */
+#if defined(__aarch64__)
+/* Earlier CPU stores before later stores a device may observe. */
+static inline void smmukit_wmb(void)
+{
+	__asm__ volatile("dmb oshst" ::: "memory");
+}
+
+/* A device-written value before later reads of the data it guards. */
+static inline void smmukit_rmb(void)
+{
+	__asm__ volatile("dmb oshld" ::: "memory");
+}
+
+static inline void smmukit_mb(void)
+{
+	__asm__ volatile("dmb osh" ::: "memory");
+}
+#else
+/* Earlier CPU stores before later stores a device may observe. */
 static inline void smmukit_wmb(void)
 {
 	atomic_thread_fence(memory_order_release);
 }
 
-/* Orders a device-written value before later reads of data it guards. */
+/* A device-written value before later reads of the data it guards. */
 static inline void smmukit_rmb(void)
 {
 	atomic_thread_fence(memory_order_acquire);
@@ -170,5 +196,6 @@ static inline void smmukit_mb(void)
 {
 	atomic_thread_fence(memory_order_seq_cst);
 }
+#endif
 
 #endif /* SMMUKIT_BASE_H */

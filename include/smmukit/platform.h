@@ -162,6 +162,12 @@ struct smmukit_platform {
  * hardware, QEMU's SMMUv3 and the hardware model all sit behind it. Offsets
  * are from the SMMU's base; 32-bit registers take 32-bit accesses and 64-bit
  * registers 64-bit ones.
+ *
+ * Ordering: the accessors are relaxed, like Linux's *_relaxed: accesses to
+ * one device stay in program order, but nothing orders them against normal
+ * memory. A caller that publishes memory with a register write (CMDQ_PROD)
+ * issues smmukit_wmb() first; one that learns from a register read that
+ * memory is ready (EVENTQ_PROD) issues smmukit_rmb() before reading it.
  */
 struct smmukit_mmio_ops {
 	uint32_t (*read32)(void *ctx, uint64_t off);

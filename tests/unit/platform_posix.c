@@ -6,6 +6,8 @@
 #include <cmocka.h>
 #include <pthread.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "smmukit/platform_posix.h"
@@ -207,6 +209,92 @@ static void test_relax_drives_model_and_poll_until(void **state)
 	smmukit_posix_destroy(p);
 }
 
+/* A timer already due does not push relax() past an earlier model event. */
+static void test_relax_due_timer_and_model_event(void **state)
+{
+	struct smmukit_platform *p = make(true, 4u << 20);
+	struct counter_timer ct = { .p = p };
+	struct fake_hw hw = { .due = 100 };
+	struct smmukit_posix_hooks hooks = {
+		.run_due = hw_run_due, .next_due_ns = hw_next_due, .arg = &hw,
+	};
+
+	smmukit_posix_set_hooks(p, &hooks);
+	smmukit_plat_timer_init(p, &ct.t, count_fire);
+	smmukit_plat_timer_arm(p, &ct.t, 0);
+	smmukit_plat_relax(p);
+	assert_int_equal(ct.fired, 1);
+	assert_int_equal(ct.at, 0);
+	assert_int_equal(hw.ran_at_due, 1);
+	assert_int_equal(smmukit_plat_clock_ns(p), 100);
+	smmukit_posix_clear_hooks(p);
+	smmukit_plat_timer_destroy(p, &ct.t);
+	smmukit_posix_destroy(p);
+}
+
+/* Runs fn in a child process; true if the child died of SIGABRT. */
+static bool aborts(void (*fn)(struct smmukit_platform *p))
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		struct smmukit_platform *p = make(true, 4u << 20);
+
+		fn(p);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+
+static void free_twice_after_merge(struct smmukit_platform *p)
+{
+	struct smmukit_dma_pages a, b;
+
+	smmukit_plat_alloc_pages(p, 0, &a);
+	smmukit_plat_alloc_pages(p, 0, &b);
+	smmukit_plat_free_pages(p, &a);
+	smmukit_plat_free_pages(p, &b);	/* merges with a */
+	smmukit_plat_free_pages(p, &b);
+}
+
+static void free_with_wrong_order(struct smmukit_platform *p)
+{
+	struct smmukit_dma_pages a;
+
+	smmukit_plat_alloc_pages(p, 2, &a);
+	a.order = 1;
+	smmukit_plat_free_pages(p, &a);
+}
+
+static void free_inside_a_run(struct smmukit_platform *p)
+{
+	struct smmukit_dma_pages a;
+
+	smmukit_plat_alloc_pages(p, 2, &a);
+	a.pa += SMMUKIT_PAGE_SIZE;
+	a.order = 0;
+	smmukit_plat_free_pages(p, &a);
+}
+
+static void free_correctly(struct smmukit_platform *p)
+{
+	struct smmukit_dma_pages a;
+
+	smmukit_plat_alloc_pages(p, 2, &a);
+	smmukit_plat_free_pages(p, &a);
+}
+
+/* Freeing what is not a live run stops loudly instead of corrupting memory. */
+static void test_bad_frees_abort(void **state)
+{
+	assert_true(aborts(free_twice_after_merge));
+	assert_true(aborts(free_with_wrong_order));
+	assert_true(aborts(free_inside_a_run));
+	assert_false(aborts(free_correctly));
+}
+
 static void test_threaded_timer(void **state)
 {
 	struct smmukit_platform *p = make(false, 4u << 20);
@@ -281,6 +369,8 @@ int main(void)
 		cmocka_unit_test(test_syncs_recorded),
 		cmocka_unit_test(test_manual_clock_timers),
 		cmocka_unit_test(test_relax_drives_model_and_poll_until),
+		cmocka_unit_test(test_relax_due_timer_and_model_event),
+		cmocka_unit_test(test_bad_frees_abort),
 		cmocka_unit_test(test_threaded_timer),
 		cmocka_unit_test(test_cpu_ids),
 		cmocka_unit_test(test_bad_config),

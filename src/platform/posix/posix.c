@@ -19,6 +19,7 @@
 #define DEFAULT_PHYS_BASE UINT64_C(0x80000000)
 #define NO_PAGE UINT32_MAX
 #define NOT_FREE_HEAD 0xff
+#define NOT_ALLOCATED 0xff
 /* How far relax() moves a manual clock when no event is pending. */
 #define MANUAL_IDLE_STEP_NS 10000
 
@@ -33,6 +34,7 @@ _Static_assert(sizeof(pthread_mutex_t) <= sizeof(struct smmukit_lock),
 struct page_meta {
 	uint32_t prev, next;	/* free-list links, page indexes */
 	uint8_t free_order;	/* order if head of a free block, else NOT_FREE_HEAD */
+	uint8_t alloc_order;	/* order if head of an allocated run, else NOT_ALLOCATED */
 };
 
 struct posix_platform {
@@ -148,6 +150,7 @@ static int posix_alloc_pages(struct smmukit_platform *p, unsigned order,
 		k--;
 		list_push(pp, pg + (UINT32_C(1) << k), k);
 	}
+	pp->meta[pg].alloc_order = (uint8_t)order;
 	pthread_mutex_unlock(&pp->buddy_lock);
 
 	out->cpu = pp->ram + ((uint64_t)pg << SMMUKIT_PAGE_SHIFT);
@@ -181,12 +184,20 @@ static void posix_free_pages(struct smmukit_platform *p,
 				  SMMUKIT_PAGE_SIZE << order);
 
 	pthread_mutex_lock(&pp->buddy_lock);
-	if (pp->meta[pg].free_order != NOT_FREE_HEAD) {
+	/* Only the head of a live run, with its own order, may be freed. */
+	if (pp->meta[pg].alloc_order != order) {
+		unsigned had = pp->meta[pg].alloc_order;
+
 		pthread_mutex_unlock(&pp->buddy_lock);
-		smmukit_err(p, "posix: double free of pa=0x%llx",
-			    (unsigned long long)pages->pa);
+		if (had == NOT_ALLOCATED)
+			smmukit_err(p, "posix: free of pa=0x%llx, which is not allocated (double free?)",
+				    (unsigned long long)pages->pa);
+		else
+			smmukit_err(p, "posix: free of pa=0x%llx with order %u, allocated with order %u",
+				    (unsigned long long)pages->pa, order, had);
 		abort();
 	}
+	pp->meta[pg].alloc_order = NOT_ALLOCATED;
 	while (order < SMMUKIT_MAX_PAGE_ORDER) {
 		uint32_t buddy = pg ^ (UINT32_C(1) << order);
 
@@ -358,13 +369,14 @@ static void manual_clock_to(struct posix_platform *pp, uint64_t t)
 		;
 }
 
-static uint64_t next_timer_deadline(struct posix_platform *pp)
+/* Earliest deadline of an armed, idle timer after now; UINT64_MAX if none. */
+static uint64_t next_timer_deadline_after(struct posix_platform *pp, uint64_t now)
 {
 	uint64_t best = UINT64_MAX;
 
 	pthread_mutex_lock(&pp->timer_lock);
 	for (struct smmukit_timer *t = pp->timers; t; t = t->next)
-		if (!t->running && t->deadline_ns < best)
+		if (!t->running && t->deadline_ns > now && t->deadline_ns < best)
 			best = t->deadline_ns;
 	pthread_mutex_unlock(&pp->timer_lock);
 	return best;
@@ -381,27 +393,33 @@ static void posix_relax(struct smmukit_platform *p)
 	atomic_fetch_add_explicit(&pp->relax_calls, 1, memory_order_relaxed);
 	if (hooks && pp->hooks.run_due)
 		pp->hooks.run_due(pp->hooks.arg, now);
-	if (pp->cfg.manual_clock) {
-		/* Nothing else moves time: jump to the next due event. */
-		uint64_t next = next_timer_deadline(pp);
-
-		if (hooks && pp->hooks.next_due_ns)
-			next = smmukit_min_u64(next,
-					       pp->hooks.next_due_ns(pp->hooks.arg));
-		/*
-		 * With nothing pending, step anyway: a waiter on hardware that
-		 * never answers must reach its timeout, not spin forever.
-		 */
-		if (next == UINT64_MAX || next <= now)
-			next = now + MANUAL_IDLE_STEP_NS;
-		manual_clock_to(pp, next);
-		if (hooks && pp->hooks.run_due)
-			pp->hooks.run_due(pp->hooks.arg, next);
-	}
 	if (pp->cfg.polled_timers)
 		run_due_timers(pp);
-	if (!pp->cfg.manual_clock)
+	if (pp->cfg.manual_clock) {
+		/*
+		 * Nothing else moves time: jump to the earliest event still
+		 * pending after now (what was due has just run). With nothing
+		 * pending, step anyway: a waiter on hardware that never
+		 * answers must reach its timeout, not spin forever.
+		 */
+		uint64_t next = next_timer_deadline_after(pp, now);
+
+		if (hooks && pp->hooks.next_due_ns) {
+			uint64_t hw = pp->hooks.next_due_ns(pp->hooks.arg);
+
+			if (hw > now)
+				next = smmukit_min_u64(next, hw);
+		}
+		if (next == UINT64_MAX)
+			next = now + MANUAL_IDLE_STEP_NS;
+		manual_clock_to(pp, next);
+		now = posix_clock_ns(p);
+		if (hooks && pp->hooks.run_due)
+			pp->hooks.run_due(pp->hooks.arg, now);
+		run_due_timers(pp);
+	} else {
 		sched_yield();
+	}
 }
 
 void smmukit_posix_clock_set(struct smmukit_platform *p, uint64_t t_ns)
@@ -658,8 +676,10 @@ int smmukit_posix_create(const struct smmukit_posix_config *cfg,
 		goto err_unmap;
 	for (unsigned k = 0; k <= SMMUKIT_MAX_PAGE_ORDER; k++)
 		pp->free_head[k] = NO_PAGE;
-	for (uint64_t pg = 0; pg < pp->nr_pages; pg++)
+	for (uint64_t pg = 0; pg < pp->nr_pages; pg++) {
 		pp->meta[pg].free_order = NOT_FREE_HEAD;
+		pp->meta[pg].alloc_order = NOT_ALLOCATED;
+	}
 	/* Push high blocks first so allocations start at low addresses. */
 	for (uint64_t pg = pp->nr_pages; pg > 0;) {
 		pg -= UINT64_C(1) << SMMUKIT_MAX_PAGE_ORDER;
