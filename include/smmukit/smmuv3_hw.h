@@ -716,7 +716,13 @@ const char *smmuv3_cerror_name(unsigned code);
  * with TG != 0 covers (NUM + 1) << SCALE pages of 2^(2*TG + 10) bytes from
  * Addr; TG = 0 names the one address Addr.
  * ------------------------------------------------------------------------ */
-#define SMMUV3_RANGE_TLBI_MAX_CMDS 12u	/* enough for any 64-bit range */
+/*
+ * Enough for any range of at most 2^38 pages (2^50 bytes at 4K), so for
+ * any 48-bit address space at any granule. Bigger ranges may need more:
+ * the split then returns a count above this, and the caller invalidates
+ * the whole context instead.
+ */
+#define SMMUV3_RANGE_TLBI_MAX_CMDS 12u
 
 struct smmuv3_range_tlbi {
 	uint64_t addr;
@@ -734,9 +740,16 @@ struct smmuv3_range_tlbi {
  * and get TTL = 0. Whenever TTL = 0 a one-page first command is widened to
  * two pages, so that NUM = SCALE = TTL = 0 is never produced.
  *
+ * SCALE never exceeds 31 (a five-bit field), so every command produced
+ * encodes: once what is left of the count is a multiple of 2^31 pages, it
+ * takes one command per 32 << 31 pages (2^48 bytes at 4K, 2^52 at 64K).
+ * The whole 64-bit space at 4K needs about 2^16 commands.
+ *
  * Writes up to max_cmds entries to out (which may be NULL when max_cmds is
  * 0) and returns the number of commands the range needs, or -SMMUKIT_EINVAL
- * (unaligned or empty range, wrap past 2^64, bad shifts).
+ * (unaligned or empty range, wrap past 2^64, bad shifts). A count above
+ * max_cmds means out holds only a prefix: the caller must not issue it
+ * alone (invalidate the whole context instead).
  */
 int smmuv3_range_tlbi_split(uint64_t iova, uint64_t size, unsigned pg_shift,
 			    unsigned leaf_shift, bool leaf,

@@ -605,6 +605,9 @@ static unsigned leaf_ttl(unsigned pg_shift, unsigned leaf_shift)
 	return ttl;
 }
 
+/* SCALE is a five-bit field: one command covers at most 32 << 31 pages. */
+#define RANGE_SCALE_MAX 31u
+
 /*
  * The split (Linux's algorithm, REFERENCE §4.3):
  * 1. num_pages = size >> pg_shift; TG = (pg_shift - 10) / 2.
@@ -613,6 +616,11 @@ static unsigned leaf_ttl(unsigned pg_shift, unsigned leaf_shift)
  *    NUM = SCALE = TTL = 0 (over-invalidating one page instead).
  * 3. Each command takes the five bits of the count starting at its lowest
  *    set bit: SCALE = that bit, NUM + 1 = the five bits.
+ * 4. Once the lowest set bit is above 31 (which SCALE cannot name), the
+ *    rest is a whole number of 2^31-page chunks: SCALE = 31 and up to 32
+ *    chunks per command. Linux stops at the same point, but there only
+ *    because its callers never pass such ranges; ours can (a walk flush of
+ *    2^44 bytes), and an unencodable command must never reach the queue.
  */
 int smmuv3_range_tlbi_split(uint64_t iova, uint64_t size, unsigned pg_shift,
 			    unsigned leaf_shift, bool leaf,
@@ -645,8 +653,22 @@ int smmuv3_range_tlbi_split(uint64_t iova, uint64_t size, unsigned pg_shift,
 
 	while (num_pages) {
 		unsigned scale = smmukit_ctz64(num_pages);
-		uint64_t num = (num_pages >> scale) & 31;
+		uint64_t num;
 
+		if (scale >= RANGE_SCALE_MAX) {
+			uint64_t chunks = num_pages >> RANGE_SCALE_MAX;
+
+			/* Only counting now: skip the (up to 2^16) commands
+			 * that would not be written anyway. */
+			if ((unsigned)n >= max_cmds) {
+				n += (int)((chunks + 31) / 32);
+				break;
+			}
+			scale = RANGE_SCALE_MAX;
+			num = smmukit_min_u64(chunks, 32);
+		} else {
+			num = (num_pages >> scale) & 31;
+		}
 		if ((unsigned)n < max_cmds) {
 			out[n].addr = addr;
 			out[n].num = (uint32_t)(num - 1);

@@ -135,6 +135,13 @@ static void tlbi_base(const struct smmu_domain *d, bool leaf,
  * removed too (walk flush), and walk-cache entries must go as well.
  * With RIL, range commands from the split helper; without, one command per
  * step. Past tlbi_max_cmds commands, one whole-context invalidation.
+ *
+ * Any failure of the by-address path (a split that cannot cover the range,
+ * a command the encoder refuses, a batch or sync that fails) also ends in
+ * the whole-context invalidation rather than an error: a walk flush has no
+ * caller that could retry it, and table pages are freed on the strength of
+ * it, so it must never be skipped. Only if that fails too is an error
+ * returned.
  */
 static int invalidate_range(struct smmu_domain *d, uint64_t iova,
 			    uint64_t size, uint64_t step_size, bool leaf)
@@ -143,7 +150,6 @@ static int invalidate_range(struct smmu_domain *d, uint64_t iova,
 	struct smmuv3_range_tlbi r[SMMUV3_RANGE_TLBI_MAX_CMDS];
 	struct smmuv3_cmd c;
 	struct smmu_cmdq_batch b;
-	int ret;
 
 	if (!size)
 		return 0;	/* no sync for a zero-length invalidation */
@@ -166,11 +172,12 @@ static int invalidate_range(struct smmu_domain *d, uint64_t iova,
 			c.tlbi.scale = r[i].scale;
 			c.tlbi.tg = r[i].tg;
 			c.tlbi.ttl = r[i].ttl;
-			ret = smmu_cmdq_batch_add(&s->cmdq, &b, &c);
-			if (ret)
-				return ret;
+			if (smmu_cmdq_batch_add(&s->cmdq, &b, &c))
+				goto whole;
 		}
-		return smmu_cmdq_batch_submit(&s->cmdq, &b);
+		if (smmu_cmdq_batch_submit(&s->cmdq, &b))
+			goto whole;
+		return 0;
 	}
 	/* Without RIL: the single-address form hits every entry holding the
 	 * address, so one command per step (leaf size, or granule) covers it. */
@@ -184,13 +191,15 @@ static int invalidate_range(struct smmu_domain *d, uint64_t iova,
 		for (uint64_t i = 0; i < count; i++) {
 			tlbi_base(d, leaf, &c);
 			c.tlbi.addr = start + i * step_size;
-			ret = smmu_cmdq_batch_add(&s->cmdq, &b, &c);
-			if (ret)
-				return ret;
+			if (smmu_cmdq_batch_add(&s->cmdq, &b, &c))
+				goto whole;
 		}
-		return smmu_cmdq_batch_submit(&s->cmdq, &b);
+		if (smmu_cmdq_batch_submit(&s->cmdq, &b))
+			goto whole;
+		return 0;
 	}
 whole:
+	/* Commands still in b are dropped: the context flush covers them. */
 	atomic_fetch_add_explicit(&s->stat_tlbi_fallbacks, 1,
 				  memory_order_relaxed);
 	return flush_context(d);

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -1092,10 +1093,151 @@ static void test_range_split_never_reserved(void **state)
 						 pages + ((pages & 31) == 1));
 		}
 	}
-	/* The biggest range: 2^52 pages of 4K minus one page. */
-	assert_true(smmuv3_range_tlbi_split(0x1000, UINT64_MAX - 0xFFF, 12,
-					    12, true, NULL, 0) <=
-		    (int)SMMUV3_RANGE_TLBI_MAX_CMDS);
+}
+
+/*
+ * Split [iova, iova + size) with room for every command, and check that each
+ * one encodes (NH_VA for ASID 1, or S2_IPA for VMID 7) and that together
+ * they cover the range in order. Returns the count.
+ */
+static int split_all_encode(uint64_t iova, uint64_t size, unsigned pg_shift,
+			    unsigned leaf_shift, bool leaf, bool s2,
+			    struct smmuv3_range_tlbi *out, unsigned max,
+			    uint64_t (*dw_out)[2])
+{
+	uint64_t addr = iova;
+	int n = smmuv3_range_tlbi_split(iova, size, pg_shift, leaf_shift, leaf,
+					out, max);
+
+	assert_true(n >= 1 && (unsigned)n <= max);
+	assert_int_equal(smmuv3_range_tlbi_split(iova, size, pg_shift,
+						 leaf_shift, leaf, NULL, 0),
+			 n);
+	for (int i = 0; i < n; i++) {
+		struct smmuv3_cmd c = {
+			.opcode = s2 ? SMMUV3_OP_TLBI_S2_IPA :
+				       SMMUV3_OP_TLBI_NH_VA,
+			.tlbi = { .asid = s2 ? 0 : 1,
+				  .vmid = s2 ? 7 : 0,
+				  .addr = out[i].addr,
+				  .leaf = leaf,
+				  .tg = out[i].tg,
+				  .ttl = out[i].ttl,
+				  .num = out[i].num,
+				  .scale = out[i].scale },
+		};
+		uint64_t dw[2], start, end;
+		struct smmuv3_cmd dec;
+		int ret;
+
+		assert_true(out[i].scale <= 31 && out[i].num <= 31);
+		assert_int_equal(smmuv3_cmd_encode(&c, dw), 0);
+		assert_int_equal(smmuv3_cmd_decode(dw, &dec),
+				 SMMUV3_CERROR_NONE);
+		ret = smmuv3_range_tlbi_span(&dec, &start, &end);
+		if (ret == -SMMUKIT_EOVERFLOW) {
+			/* Only the last command of a range ending at 2^64. */
+			assert_int_equal(i, n - 1);
+			assert_int_equal(iova + size, 0);
+			end = 0;
+		} else {
+			assert_int_equal(ret, 0);
+		}
+		assert_int_equal(start, addr);
+		addr = end;
+		if (dw_out && i < 4) {
+			dw_out[i][0] = dw[0];
+			dw_out[i][1] = dw[1];
+		}
+	}
+	assert_int_equal(addr - iova, size);
+	return n;
+}
+
+/*
+ * SCALE is five bits. Counts whose lowest set bit is above 31 must still
+ * give commands that encode: SCALE 31 and up to 32 chunks of 2^31 pages.
+ * Every value below is typed by hand from the field layout.
+ */
+static void test_range_split_scale_cap(void **state)
+{
+	struct smmuv3_range_tlbi out[SMMUV3_RANGE_TLBI_MAX_CMDS];
+	struct smmuv3_range_tlbi *big;
+	uint64_t dw[4][2];
+	int n;
+
+	(void)state;
+	/* 2^44 bytes at 4K = 2^32 pages: NUM 1, SCALE 31. A walk flush
+	 * (non-leaf, TTL 0) from IOVA 2^44. */
+	n = split_all_encode(UINT64_C(1) << 44, UINT64_C(1) << 44, 12, 0,
+			     false, false, out, SMMUV3_RANGE_TLBI_MAX_CMDS, dw);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0].num, 1);
+	assert_int_equal(out[0].scale, 31);
+	assert_int_equal(out[0].tg, 1);
+	assert_int_equal(out[0].ttl, 0);
+	/* OP 0x12 | NUM 1 << 12 | SCALE 31 << 20 | ASID 1 << 48. */
+	assert_int_equal(dw[0][0], UINT64_C(0x0001000001F01012));
+	/* Addr 2^44 | TG 1 << 10, not leaf, TTL 0. */
+	assert_int_equal(dw[0][1], UINT64_C(0x0000100000000400));
+
+	/* The same range as 1 GiB leaves (TTL 1, leaf). */
+	n = split_all_encode(UINT64_C(1) << 44, UINT64_C(1) << 44, 12, 30,
+			     true, false, out, SMMUV3_RANGE_TLBI_MAX_CMDS, dw);
+	assert_int_equal(n, 1);
+	assert_int_equal(dw[0][0], UINT64_C(0x0001000001F01012));
+	assert_int_equal(dw[0][1], UINT64_C(0x0000100000000501));
+
+	/* The whole 48-bit space at 64K = 2^32 pages, stage 2, VMID 7:
+	 * OP 0x2A | NUM 1 << 12 | SCALE 31 << 20 | VMID 7 << 32; Addr 0 |
+	 * TG 3 << 10. */
+	n = split_all_encode(0, UINT64_C(1) << 48, 16, 0, false, true, out,
+			     SMMUV3_RANGE_TLBI_MAX_CMDS, dw);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0].num, 1);
+	assert_int_equal(out[0].scale, 31);
+	assert_int_equal(dw[0][0], UINT64_C(0x0000000701F0102A));
+	assert_int_equal(dw[0][1], UINT64_C(0x0000000000000C00));
+
+	/* The whole 48-bit space at 4K = 2^36 pages = 32 << 31: NUM 31. */
+	n = split_all_encode(0, UINT64_C(1) << 48, 12, 0, false, false, out,
+			     SMMUV3_RANGE_TLBI_MAX_CMDS, dw);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0].num, 31);
+	assert_int_equal(out[0].scale, 31);
+	assert_int_equal(dw[0][0], UINT64_C(0x0001000001F1F012));
+
+	/* One page, then 2^49 bytes at 4K (64 chunks of 2^31 pages): (0, 0)
+	 * at 0, then (31, 31) at 0x1000 and at 0x1000 + 2^48. */
+	n = split_all_encode(0, (UINT64_C(1) << 49) + 0x1000, 12, 12, true,
+			     false, out, SMMUV3_RANGE_TLBI_MAX_CMDS, dw);
+	assert_int_equal(n, 3);
+	assert_int_equal(out[0].num, 0);
+	assert_int_equal(out[0].scale, 0);
+	assert_int_equal(out[1].num, 31);
+	assert_int_equal(out[1].scale, 31);
+	assert_int_equal(out[1].addr, 0x1000);
+	assert_int_equal(out[2].num, 31);
+	assert_int_equal(out[2].scale, 31);
+	assert_int_equal(out[2].addr, (UINT64_C(1) << 48) + 0x1000);
+	assert_int_equal(dw[2][1], UINT64_C(0x0001000000001701));
+
+	/*
+	 * The biggest range: 2^52 - 1 pages of 4K. Bits 0-34 take seven
+	 * commands (SCALE 0, 5, ..., 30); the rest, 2^52 - 2^35 pages, is
+	 * 2^21 - 16 chunks of 2^31 pages, 32 per command: 65536 more. The
+	 * count is returned without room for them, and with room each encodes.
+	 */
+	assert_int_equal(smmuv3_range_tlbi_split(0x1000, UINT64_MAX - 0xFFF, 12,
+						 12, true, out,
+						 SMMUV3_RANGE_TLBI_MAX_CMDS),
+			 65543);
+	big = calloc(65543, sizeof(*big));
+	assert_non_null(big);
+	n = split_all_encode(0x1000, UINT64_MAX - 0xFFF, 12, 12, true, false,
+			     big, 65543, NULL);
+	free(big);
+	assert_int_equal(n, 65543);
 }
 
 static void test_range_split_errors(void **state)
@@ -1240,6 +1382,7 @@ int main(void)
 		cmocka_unit_test(test_event_errors),
 		cmocka_unit_test(test_range_split_examples),
 		cmocka_unit_test(test_range_split_never_reserved),
+		cmocka_unit_test(test_range_split_scale_cap),
 		cmocka_unit_test(test_range_split_errors),
 		cmocka_unit_test(test_range_span),
 	};

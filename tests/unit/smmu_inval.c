@@ -406,6 +406,93 @@ static void test_walk_flush_noril(void **state)
 	walk_flush("checking,ril=0", false);
 }
 
+/*
+ * Ranges too big for one five-bit SCALE: 2^14 blocks of 1 GiB (2^44 bytes,
+ * 2^32 pages of 4K) at IOVA 2^44 in a 48-bit domain. Unmapped without a
+ * gather (the walk flush must be complete on return) and again strictly
+ * with a gather: each time the device must miss afterwards. With RIL one
+ * command with NUM 1, SCALE 31 covers it; without RIL the 16384 blocks are
+ * past the threshold and the whole context goes instead.
+ */
+static void huge_range(const char *keys, bool ril)
+{
+	const uint64_t base = UINT64_C(1) << 44, size = UINT64_C(1) << 44;
+	const uint64_t nblocks = size / SMMUKIT_SZ_1G;
+	struct ctx c = { 0 };
+	struct smmukit_dma_pages buf;
+	struct smmukit_iotlb_gather g;
+	struct smmukit_model_cmd_rec r[16];
+	struct smmukit_smmu_stats st;
+	uint64_t blk_pa, off;
+	unsigned char v;
+	size_t n;
+
+	ctx_up(&c, keys, 1);
+	assert_int_equal(c.dom->ias, 48);
+	buf = h_buf(&c.h, 0, 0x5a);
+	/* The block holding buf, so that one address reaches real memory. */
+	blk_pa = buf.pa & ~(SMMUKIT_SZ_1G - 1);
+	off = buf.pa - blk_pa;
+	for (int pass = 0; pass < 2; pass++) {
+		bool strict_gather = pass == 1;
+
+		assert_int_equal(smmukit_iommu_map_pages(c.dom, base, blk_pa,
+							 SMMUKIT_SZ_1G, nblocks,
+							 RW, NULL), 0);
+		assert_int_equal(rd(&c, base + off, &v), 0);	/* now cached */
+		assert_int_equal(v, 0x5a);
+		if (strict_gather) {
+			smmukit_pgtable_gather_init(&g);
+			assert_int_equal(smmukit_iommu_unmap_pages(c.dom, base,
+								   SMMUKIT_SZ_1G,
+								   nblocks, &g),
+					 (int64_t)size);
+			assert_int_equal(g.pgsize, SMMUKIT_SZ_1G);
+			assert_int_equal(smmukit_iommu_iotlb_sync(c.dom, &g), 0);
+		} else {
+			assert_int_equal(smmukit_iommu_unmap_pages(c.dom, base,
+								   SMMUKIT_SZ_1G,
+								   nblocks, NULL),
+					 (int64_t)size);
+		}
+		n = h_cmdlog(&c.h, &c.cursor, r, 16);
+		assert_int_equal(n, 2);
+		assert_int_equal(r[1].dw[0] & 0xff, SMMUV3_OP_CMD_SYNC);
+		if (ril) {
+			assert_int_equal(r[0].dw[0] & 0xff, SMMUV3_OP_TLBI_NH_VA);
+			assert_int_equal(smmukit_field_get(CMD0_NUM, r[0].dw[0]), 1);
+			assert_int_equal(smmukit_field_get(CMD0_SCALE, r[0].dw[0]), 31);
+			assert_int_equal(smmukit_field_get(CMD1_TG, r[0].dw[1]),
+					 CMD1_TG_4K);
+			/* Leaf 1 GiB entries: TTL 1; a walk flush: TTL 0. */
+			assert_int_equal(smmukit_field_get(CMD1_TTL, r[0].dw[1]),
+					 strict_gather ? 1 : 0);
+			assert_int_equal(!!(r[0].dw[1] & CMD1_LEAF), strict_gather);
+			assert_int_equal(r[0].dw[1] & ~UINT64_C(0xfff), base);
+		} else {
+			assert_int_equal(r[0].dw[0] & 0xff, SMMUV3_OP_TLBI_NH_ASID);
+		}
+		assert_int_equal(rd(&c, base + off, &v), SMMUV3_EVT_F_TRANSLATION);
+		assert_int_equal(h_mstats(&c.h).stale_unmapped, 0);
+		assert_int_equal(h_mstats(&c.h).stale_reused, 0);
+	}
+	assert_int_equal(smmukit_smmu_get_stats(c.h.s, &st), 0);
+	assert_int_equal(st.tlbi_fallbacks, ril ? 0 : 2);
+	(void)smmukit_smmu_handle_evtq_irq(c.h.s);
+	smmukit_plat_free_pages(c.h.p, &buf);
+	ctx_down(&c);
+}
+
+static void test_huge_range_ril(void **state)
+{
+	huge_range("checking,ril", true);
+}
+
+static void test_huge_range_noril(void **state)
+{
+	huge_range("checking,ril=0", false);
+}
+
 /* A queued gather keeps its table pages for the caller. */
 static void test_queued_gather_keeps_freelist(void **state)
 {
@@ -501,6 +588,8 @@ int main(void)
 		cmocka_unit_test(test_threshold_falls_back_to_context),
 		cmocka_unit_test(test_walk_flush_ril),
 		cmocka_unit_test(test_walk_flush_noril),
+		cmocka_unit_test(test_huge_range_ril),
+		cmocka_unit_test(test_huge_range_noril),
 		cmocka_unit_test(test_queued_gather_keeps_freelist),
 		cmocka_unit_test(test_asid_reuse),
 		cmocka_unit_test(test_vmid_reuse),
