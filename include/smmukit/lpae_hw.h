@@ -55,7 +55,14 @@
 #define LPAE_DESC_CONT SMMUKIT_BIT(52)
 #define LPAE_S1_PXN SMMUKIT_BIT(53)
 #define LPAE_S1_UXN SMMUKIT_BIT(54)	/* XN at a single-EL regime */
-#define LPAE_S2_XN SMMUKIT_GENMASK(54, 53)
+/*
+ * Stage-2 XN[1:0] is bits [54:53]. Without FEAT_XNX bit 53 is RES0 and bit
+ * 54 alone is XN. With FEAT_XNX, XN[1:0] = 0b10 is "never executable" and
+ * 0b11 means "executable at EL1, not EL0", so setting both bits (as Linux
+ * does) would permit execution at EL1. Never-execute is bit 54 alone.
+ */
+#define LPAE_S2_XN SMMUKIT_BIT(54)
+#define LPAE_S2_XN0 SMMUKIT_BIT(53)	/* FEAT_XNX modifier; RES0 without it */
 /* Software bit: the table descriptor is already cleaned to memory. */
 #define LPAE_DESC_SW_SYNC SMMUKIT_BIT(55)
 

@@ -166,6 +166,7 @@ static uint64_t prot_to_attr(const struct lpae *d, unsigned prot,
 		else if (prot & SMMUKIT_PROT_CACHE)
 			memattr = LPAE_S2_MEMATTR_WB;
 		attr |= smmukit_field_prep(LPAE_S2_MEMATTR, memattr);
+		/* XN[1:0] = 0b10: never executable, with or without XNX. */
 		if (prot & SMMUKIT_PROT_NOEXEC)
 			attr |= LPAE_S2_XN;
 	}

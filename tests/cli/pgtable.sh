@@ -106,8 +106,9 @@ printf 'map 0x8040000000 0x40000000 1G rw\ntranslate 0x8040001234\ndump\n' > "$T
 expect_line "$TMP/o3" 2 '{"op":"translate","iova":"0x8040001234","pa":"0x40001234"}'
 root=$(sed -n 3p "$TMP/o3" | sed 's/.*"root":"\(0x[0-9a-f]*\)".*/\1/')
 second=$(printf '0x%x' $((root + 4096)))
-# IPA 513G: level 1, second concatenated table, index 1. S2: RW, MemAttr WB, no-exec.
-expect_line "$TMP/o3" 3 "{\"op\":\"dump\",\"root\":\"$root\",\"entries\":[{\"table\":\"$second\",\"level\":1,\"index\":1,\"desc\":\"0x600000400007fd\"}]}"
+# IPA 513G: level 1, second concatenated table, index 1. S2: RW, MemAttr WB,
+# no-exec (XN[1:0] = 0b10: bit 54 only).
+expect_line "$TMP/o3" 3 "{\"op\":\"dump\",\"root\":\"$root\",\"entries\":[{\"table\":\"$second\",\"level\":1,\"index\":1,\"desc\":\"0x400000400007fd\"}]}"
 "$SMMUKIT" pgtable --stage 2 --granule 4k --ias 40 --oas 40 "$TMP/s3.txt" > "$TMP/o3h" ||
 	fail "stage 2 human run failed"
 expect_grep "$TMP/o3h" '2 concatenated tables'

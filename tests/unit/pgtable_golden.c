@@ -44,7 +44,10 @@ static void test_masks(void **state)
 	assert_int_equal(LPAE_DESC_CONT, 0x0010000000000000);
 	assert_int_equal(LPAE_S1_PXN, 0x0020000000000000);
 	assert_int_equal(LPAE_S1_UXN, 0x0040000000000000);
-	assert_int_equal(LPAE_S2_XN, 0x0060000000000000);
+	/* Stage-2 XN[1:0] = 0b10 (bit 54) is execute-never at every EL; bit 53
+	 * is the FEAT_XNX modifier (0b11 would allow EL1). */
+	assert_int_equal(LPAE_S2_XN, 0x0040000000000000);
+	assert_int_equal(LPAE_S2_XN0, 0x0020000000000000);
 	assert_int_equal(LPAE_DESC_SW_SYNC, 0x0080000000000000);
 	assert_int_equal(LPAE_TABLE_PXN, 0x0800000000000000);
 	assert_int_equal(LPAE_TABLE_UXN, 0x1000000000000000);
@@ -81,7 +84,7 @@ struct golden {
  *  S2 page RW cacheable: 0b11 | MemAttr 0xf (0x3c) | S2AP RW (0xc0)
  *     | SH inner | AF                                        = 0x7ff
  *  S2 2M block W-only NC no-exec: 0b01 | MemAttr 0x5 (0x14) | S2AP W (0x80)
- *     | SH outer | AF | XN (3 << 53)                        = 0x60..0695
+ *     | SH outer | AF | XN[1:0] = 0b10 (1 << 54)            = 0x40..0695
  *  S2 page MMIO R: 0b11 | MemAttr 0x1 (0x4) | S2AP R (0x40) | SH outer | AF
  *                                                             = 0x647
  *  S1 1G block RW cacheable exec: 0b01 | 0x4 | 0x40 | 0x300 | 0x400 | 0x800
@@ -97,7 +100,7 @@ static const struct golden goldens[] = {
 	{ 1, SMMUKIT_SZ_4K, 0x40000000, 0xc0000000, 0x40000000, R | W | C, 0x00000000c0000f45 },
 	{ 1, SMMUKIT_SZ_4K, 0x5000, 0x5000, 0x1000, W, 0x0000000000005e43 },
 	{ 2, SMMUKIT_SZ_4K, 0x1000, 0x80001000, 0x1000, R | W | C, 0x00000000800017ff },
-	{ 2, SMMUKIT_SZ_4K, 0x200000, 0x40000000, 0x200000, W | X, 0x0060000040000695 },
+	{ 2, SMMUKIT_SZ_4K, 0x200000, 0x40000000, 0x200000, W | X, 0x0040000040000695 },
 	{ 2, SMMUKIT_SZ_4K, 0x3000, 0x9000a000, 0x1000, R | IO, 0x000000009000a647 },
 	{ 1, SMMUKIT_SZ_64K, 0x10000, 0x000f123456780000, 0x10000, R | W | C,
 	  0x000012345678ff47 },
