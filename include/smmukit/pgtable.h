@@ -342,7 +342,9 @@ static inline int smmukit_pgtable_iova_to_phys(struct smmukit_pgtable *pgt,
 /*
  * Convenience: map size bytes (a multiple of the granule) using the largest
  * page sizes that the alignment of iova and paddr allows. Same errors as
- * map_pages; on failure whatever this call mapped is unmapped again.
+ * map_pages. Bad arguments (alignment, prot, the range past 2^ias or
+ * 2^oas) are found before anything is mapped and change nothing; on a later
+ * failure whatever this call mapped is unmapped again.
  */
 int smmukit_pgtable_map(struct smmukit_pgtable *pgt, uint64_t iova,
 			smmukit_phys_t paddr, uint64_t size, unsigned prot,

@@ -173,6 +173,13 @@ static uint64_t prot_to_attr(const struct lpae *d, unsigned prot,
 	return attr;
 }
 
+/* A prot must grant READ or WRITE and hold no unknown bits. */
+static bool prot_valid(unsigned prot)
+{
+	return !(prot & ~SMMUKIT_PROT_ALL) &&
+	       (prot & (SMMUKIT_PROT_READ | SMMUKIT_PROT_WRITE));
+}
+
 /* Level whose leaf size is pgsize, or -1 if pgsize is not in the bitmap. */
 static int pgsize_level(const struct lpae *d, uint64_t pgsize)
 {
@@ -490,8 +497,7 @@ static int lpae_map_pages(struct smmukit_pgtable *pgt, uint64_t iova,
 	int ret;
 
 	if (level < 0 || pgcount == 0 || !smmukit_is_aligned(iova, pgsize) ||
-	    !smmukit_is_aligned(paddr, pgsize) || (prot & ~SMMUKIT_PROT_ALL) ||
-	    !(prot & (SMMUKIT_PROT_READ | SMMUKIT_PROT_WRITE)))
+	    !smmukit_is_aligned(paddr, pgsize) || !prot_valid(prot))
 		return -SMMUKIT_EINVAL;
 	ret = check_range(d, iova, pgsize, pgcount, d->ia_limit);
 	if (!ret)
@@ -821,8 +827,7 @@ uint64_t smmukit_pgtable_encode_leaf(const struct smmukit_pgtable *pgt,
 {
 	const struct lpae *d;
 
-	if (!pgt || level > 3 || (prot & ~SMMUKIT_PROT_ALL) ||
-	    !(prot & (SMMUKIT_PROT_READ | SMMUKIT_PROT_WRITE)))
+	if (!pgt || level > 3 || !prot_valid(prot))
 		return 0;
 	d = smmukit_container_of(pgt, const struct lpae, pub);
 	return lpae_oa_to_desc(paddr, d->pg_shift) | prot_to_attr(d, prot, level);
@@ -917,9 +922,17 @@ int smmukit_pgtable_map(struct smmukit_pgtable *pgt, uint64_t iova,
 	if (!pgt)
 		return -SMMUKIT_EINVAL;
 	d = to_lpae(pgt);
-	if (size == 0 || !smmukit_is_aligned(size | iova | paddr, d->granule))
+	/*
+	 * The whole request, before any run: map_pages checks only its own
+	 * run, so a range crossing 2^ias or 2^oas would map the runs below the
+	 * limit, allocate tables for them, and only then fail. Undoing those
+	 * runs leaves the tables behind; bad input must change nothing.
+	 */
+	if (size == 0 || !smmukit_is_aligned(size | iova | paddr, d->granule) ||
+	    !prot_valid(prot))
 		return -SMMUKIT_EINVAL;
-	if (iova + size < iova || paddr + size < paddr)
+	if (check_range(d, iova, d->granule, size >> d->pg_shift, d->ia_limit) ||
+	    check_range(d, paddr, d->granule, size >> d->pg_shift, d->oa_limit))
 		return -SMMUKIT_ERANGE;
 	while (done < size) {
 		uint64_t pgsize, count;

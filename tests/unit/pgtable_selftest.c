@@ -365,6 +365,23 @@ static void test_bad_args(void **state)
 						   rw, NULL), -SMMUKIT_ERANGE);
 	assert_int_equal(smmukit_pgtable_map(pgt, 0, 0, 0x1800, rw, NULL), -SMMUKIT_EINVAL);
 	assert_int_equal(smmukit_pgtable_map(pgt, 0, 0, 0, rw, NULL), -SMMUKIT_EINVAL);
+	assert_int_equal(smmukit_pgtable_map(pgt, 0x1000, 0x1000, 0x1000, 0, NULL),
+			 -SMMUKIT_EINVAL);
+	/*
+	 * The convenience map checks the whole request before mapping: these
+	 * straddle 2^ias (40) or 2^oas (36), IOVA and PA agree modulo 1G, so
+	 * the runs break at the 1G boundary and the first, two 2M blocks below
+	 * the limit, would need new tables.
+	 */
+	assert_int_equal(smmukit_pgtable_map(pgt, (UINT64_C(1) << 40) - 0x400000,
+					     0x3fc00000, 0x800000, rw, &mapped),
+			 -SMMUKIT_ERANGE);
+	assert_int_equal(mapped, 0);
+	assert_int_equal(smmukit_pgtable_map(pgt, 0x3fc00000,
+					     (UINT64_C(1) << 36) - 0x400000, 0x800000,
+					     rw, NULL), -SMMUKIT_ERANGE);
+	assert_int_equal(smmukit_pgtable_map(pgt, UINT64_MAX & ~UINT64_C(0xfff), 0,
+					     0x2000, rw, NULL), -SMMUKIT_ERANGE);
 	/* Unmap: bad size, misaligned, beyond ias; nothing mapped gives 0. */
 	assert_int_equal(smmukit_pgtable_unmap_pages(pgt, 0, 8192, 1, NULL), -SMMUKIT_EINVAL);
 	assert_int_equal(smmukit_pgtable_unmap_pages(pgt, 0x800, 4096, 1, NULL), -SMMUKIT_EINVAL);
@@ -383,6 +400,34 @@ static void test_bad_args(void **state)
 	assert_int_equal(test_pages_in_use(p), pages);
 	assert_int_equal(rec.flush_walk + rec.add_page, 0);
 	assert_int_equal(test_table_pages(pgt, NULL), 1);
+	smmukit_pgtable_free(pgt);
+	smmukit_posix_destroy(p);
+}
+
+/*
+ * The reported case: [4G - 4M, 4G + 4M) with ias 32, PA congruent modulo 1G
+ * so that the runs break at 4G. Checked run by run, the two 2M blocks below
+ * 4G were mapped (a new level-2 table), unmapped again and the table left
+ * behind before -ERANGE. Checked first, nothing happens.
+ */
+static void test_map_range_checked_first(void **state)
+{
+	struct smmukit_platform *p = test_platform(false);
+	struct smmukit_pgtable_cfg cfg;
+	struct smmukit_pgtable *pgt;
+	struct flush_rec rec;
+	const unsigned rw = SMMUKIT_PROT_READ | SMMUKIT_PROT_WRITE;
+	uint64_t pages, mapped = 1;
+
+	assert_int_equal(test_pgtable(p, 1, SMMUKIT_SZ_4K, 32, 40, true, &rec, &cfg, &pgt), 0);
+	pages = test_pages_in_use(p);
+	assert_int_equal(smmukit_pgtable_map(pgt, 0xffc00000, 0x7fc00000, 0x800000, rw,
+					     &mapped), -SMMUKIT_ERANGE);
+	assert_int_equal(mapped, 0);
+	assert_int_equal(test_pages_in_use(p), pages);
+	assert_int_equal(test_table_pages(pgt, NULL), 1);
+	assert_int_equal(rec.flush_walk + rec.add_page, 0);
+	assert_true(test_unmapped(pgt, 0xffc00000));
 	smmukit_pgtable_free(pgt);
 	smmukit_posix_destroy(p);
 }
@@ -750,6 +795,7 @@ int main(void)
 		cmocka_unit_test(test_pgsize_bitmap),
 		cmocka_unit_test(test_bad_config),
 		cmocka_unit_test(test_bad_args),
+		cmocka_unit_test(test_map_range_checked_first),
 		cmocka_unit_test(test_empty_table_replaced),
 		cmocka_unit_test(test_map_conflict_undone),
 		cmocka_unit_test(test_unmap_rules),
