@@ -623,8 +623,9 @@ static unsigned tg_encoding(unsigned pg_shift)
  * Compute levels, start level and root size. Stage 2 concatenates up to 16
  * tables at the root to save a level: always when it would start at level 0
  * with at most 16 entries (older Linux rule), and where Arm DDI 0487 makes it
- * mandatory (R_DXBSH, R_SRKBC); configurations that need concatenation
- * but would need more than 16 tables are refused.
+ * mandatory (R_DXBSH, R_SRKBC, and AArch64.S2InvalidSL: SL0 = 0b10 is
+ * invalid when PAMax < 44 with 4K and 64K, < 42 with 16K); configurations
+ * that need concatenation but would need more than 16 tables are refused.
  */
 static int compute_geometry(struct lpae *d, const struct smmukit_pgtable_cfg *cfg)
 {
@@ -635,9 +636,11 @@ static int compute_geometry(struct lpae *d, const struct smmukit_pgtable_cfg *cf
 	d->start_level = 4 - levels;
 	d->pgd_bits = va_bits - d->bpl * (levels - 1);
 	if (cfg->stage == 2) {
+		/* PS rounds oas up: oas <= 40 is PAMax < 42, <= 42 is < 44. */
+		bool s16k_l1_bad = d->pg_shift == 14 && cfg->oas <= 40;
+		bool s64k_l1_bad = d->pg_shift == 16 && cfg->oas <= 42;
 		bool want = d->start_level == 0 ||
-			    (d->pg_shift == 14 && d->start_level == 1 &&
-			     cfg->oas <= 40);
+			    (d->start_level == 1 && (s16k_l1_bad || s64k_l1_bad));
 
 		if (want && d->pgd_bits <= 4) {
 			concat = 1u << d->pgd_bits;
@@ -647,7 +650,7 @@ static int compute_geometry(struct lpae *d, const struct smmukit_pgtable_cfg *cf
 		/* Start levels the architecture forbids for this PS. */
 		if (d->start_level == 0 && (d->pg_shift != 12 || cfg->oas <= 42))
 			return -SMMUKIT_EINVAL;
-		if (d->pg_shift == 14 && d->start_level == 1 && cfg->oas <= 40)
+		if (d->start_level == 1 && (s16k_l1_bad || s64k_l1_bad))
 			return -SMMUKIT_EINVAL;
 	}
 	for (unsigned level = 0; level < 4; level++) {

@@ -114,6 +114,11 @@ expect_line "$TMP/o3" 3 "{\"op\":\"dump\",\"root\":\"$root\",\"entries\":[{\"tab
 expect_grep "$TMP/o3h" '2 concatenated tables'
 expect_grep "$TMP/o3h" '^L1\[1\] (root table 1) block iova 0x8040000000 -> pa 0x40000000 size 1G'
 expect_grep "$TMP/o3h" 's2ap=rw memattr=0xf(wb) xn sh=inner af'
+# 64K with PS 40: SL0 = 0b10 (level 1) is invalid below PAMax 44, so a
+# 44-bit IPA starts at level 2 with four concatenated tables.
+echo dump | "$SMMUKIT" pgtable --stage 2 --granule 64k --ias 44 --oas 40 - > "$TMP/o64" ||
+	fail "64K stage 2, PS 40 run failed"
+expect_grep "$TMP/o64" '2 levels from L2 (4 concatenated tables)'
 
 # --- 16K and 64K granules ----------------------------------------------------
 printf 'map 0x2000000 0x4000000 32M r\nmap 0x4000 0x8000 16K w\ntranslate 0x2000010\ndump\n' > "$TMP/s4.txt"
@@ -148,7 +153,8 @@ printf 'map 0x1000 0x1000 4K rw\nbogus\n' > "$TMP/bad.txt"
 expect_line "$TMP/ob" 1 '{"op":"map","ret":0}'
 
 # --- bad options --------------------------------------------------------------
-for args in "--stage 3" "--granule 8k" "--ias 60" "--bogus" "--stage 2 --granule 4k --ias 44 --oas 40"; do
+for args in "--stage 3" "--granule 8k" "--ias 60" "--bogus" "--stage 2 --granule 4k --ias 44 --oas 40" \
+	"--stage 2 --granule 64k --ias 48 --oas 40"; do
 	echo dump | "$SMMUKIT" pgtable $args - > /dev/null 2>&1
 	rc=$?
 	[ $rc -eq 2 ] || fail "options '$args': exit $rc, want 2"

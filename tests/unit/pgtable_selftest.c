@@ -32,7 +32,7 @@ static bool s2_refused(uint64_t granule, unsigned ias, unsigned oas)
 		return ias >= 43 && oas <= 42;	/* would start at L0 */
 	if (granule == SMMUKIT_SZ_16K)
 		return ias >= 41 && oas <= 40;	/* would start at L1 */
-	return false;
+	return ias >= 47 && oas <= 42;	/* 64K: would start at L1 */
 }
 
 static void expect_enoent(struct smmukit_pgtable *pgt, uint64_t iova)
@@ -262,6 +262,54 @@ static void test_geometry(void **state)
 	smmukit_posix_destroy(p);
 }
 
+/*
+ * Stage 2 with a small PS, typed from the architecture: SL0 = 0b10 (start
+ * at level 1) is invalid with PAMax < 44 for 64K (AArch64.S2InvalidSL), so
+ * an IPA of 43-46 bits starts at level 2 with 2-16 concatenated tables of
+ * 2^42 bytes each; 47 bits and more would need more than 16 (refused, in
+ * test_bad_config). With PS 44 (oas 43 rounds up) level 1 is fine.
+ */
+static void test_geometry_64k_small_ps(void **state)
+{
+	static const struct {
+		unsigned ias, oas;
+		unsigned start, concat;
+	} rows[] = {
+		{ 44, 40, 2, 4 },
+		{ 44, 42, 2, 4 },
+		{ 46, 32, 2, 16 },
+		{ 44, 43, 1, 1 },
+		{ 48, 44, 1, 1 },
+	};
+	struct smmukit_platform *p = test_platform(false);
+
+	for (unsigned i = 0; i < SMMUKIT_ARRAY_SIZE(rows); i++) {
+		struct smmukit_pgtable_cfg cfg;
+		struct smmukit_pgtable *pgt;
+		struct flush_rec rec;
+
+		assert_int_equal(test_pgtable(p, 2, SMMUKIT_SZ_64K, rows[i].ias,
+					      rows[i].oas, true, &rec, &cfg, &pgt), 0);
+		assert_int_equal(cfg.start_level, rows[i].start);
+		assert_int_equal(cfg.concat_tables, rows[i].concat);
+		/* SL0 counts up from level 3: 0b01 is level 2, 0b10 level 1. */
+		assert_int_equal(cfg.s2.s2sl0, 3 - rows[i].start);
+		if (rows[i].concat > 1)
+			assert_int_equal(cfg.root_size, rows[i].concat * SMMUKIT_SZ_64K);
+		assert_int_equal(cfg.s2.vttb & (cfg.root_size - 1), 0);
+		/* The top of the IPA space maps and translates. */
+		assert_int_equal(smmukit_pgtable_map_pages(pgt,
+							   (UINT64_C(1) << rows[i].ias) -
+							   SMMUKIT_SZ_64K, 0x10000,
+							   SMMUKIT_SZ_64K, 1,
+							   SMMUKIT_PROT_READ, NULL), 0);
+		assert_true(test_translates(pgt, (UINT64_C(1) << rows[i].ias) - 1,
+					    0x1ffff));
+		smmukit_pgtable_free(pgt);
+	}
+	smmukit_posix_destroy(p);
+}
+
 /* Page sizes per granule (REFERENCE 6.1). */
 static void test_pgsize_bitmap(void **state)
 {
@@ -306,6 +354,14 @@ static void test_bad_config(void **state)
 	assert_int_equal(test_pgtable(p, 1, SMMUKIT_SZ_64K, 48, 50, true, &rec, &cfg, &pgt),
 			 -SMMUKIT_EINVAL);
 	assert_int_equal(test_pgtable(p, 2, SMMUKIT_SZ_4K, 44, 40, true, &rec, &cfg, &pgt),
+			 -SMMUKIT_EINVAL);
+	/* 64K with PAMax < 44 cannot start at level 1, and 47 or more IPA
+	 * bits would need 32 or more tables at level 2. */
+	assert_int_equal(test_pgtable(p, 2, SMMUKIT_SZ_64K, 47, 42, true, &rec, &cfg, &pgt),
+			 -SMMUKIT_EINVAL);
+	assert_int_equal(test_pgtable(p, 2, SMMUKIT_SZ_64K, 48, 40, true, &rec, &cfg, &pgt),
+			 -SMMUKIT_EINVAL);
+	assert_int_equal(test_pgtable(p, 2, SMMUKIT_SZ_64K, 52, 32, true, &rec, &cfg, &pgt),
 			 -SMMUKIT_EINVAL);
 	assert_int_equal(smmukit_pgtable_alloc(NULL, &pgt), -SMMUKIT_EINVAL);
 	memset(&cfg, 0, sizeof(cfg));
@@ -792,6 +848,7 @@ int main(void)
 		cmocka_unit_test(test_selftest_all_configs),
 		cmocka_unit_test(test_library_selftest),
 		cmocka_unit_test(test_geometry),
+		cmocka_unit_test(test_geometry_64k_small_ps),
 		cmocka_unit_test(test_pgsize_bitmap),
 		cmocka_unit_test(test_bad_config),
 		cmocka_unit_test(test_bad_args),
