@@ -26,9 +26,10 @@ static void nop_flush_all(void *cookie)
 {
 }
 
-static void nop_flush_walk(void *cookie, uint64_t iova, uint64_t size,
-			   uint64_t granule)
+static int nop_flush_walk(void *cookie, uint64_t iova, uint64_t size,
+			  uint64_t granule)
 {
+	return 0;
 }
 
 /* What a driver's add_page does without hardware: extend the range. */

@@ -15,9 +15,10 @@ static void no_flush_all(void *cookie)
 {
 }
 
-static void no_flush_walk(void *cookie, uint64_t iova, uint64_t size,
+static int no_flush_walk(void *cookie, uint64_t iova, uint64_t size,
 			  uint64_t granule)
 {
+	return 0;
 }
 
 static const struct smmukit_pgtable_flush_ops flush_ops = {

@@ -169,6 +169,10 @@ static inline uint64_t smmukit_pgtable_free_freelist(struct smmukit_platform *p,
  *    leaf, for [iova, iova+size), and wait for completion (TLBI with Leaf=0
  *    + CMD_SYNC). Called inside unmap/map when a table is removed, before its
  *    pages are freed or listed, and to undo a failed map.
+ *    Returns 0, or a negative error when the invalidation could not be
+ *    confirmed (hardware that stopped answering): the page table then never
+ *    frees or lists the removed table pages, leaking them on purpose, since a
+ *    cached walk may still point into them (DESIGN invariant 3).
  *  - add_page (optional): note one leaf invalidation of granule bytes at iova
  *    into the gather (typically: sync first if
  *    smmukit_pgtable_gather_is_disjoint(), then
@@ -177,8 +181,8 @@ static inline uint64_t smmukit_pgtable_free_freelist(struct smmukit_platform *p,
  */
 struct smmukit_pgtable_flush_ops {
 	void (*flush_all)(void *cookie);
-	void (*flush_walk)(void *cookie, uint64_t iova, uint64_t size,
-			   uint64_t granule);
+	int (*flush_walk)(void *cookie, uint64_t iova, uint64_t size,
+			  uint64_t granule);
 	void (*add_page)(struct smmukit_iotlb_gather *gather, void *cookie,
 			 uint64_t iova, uint64_t granule);
 };

@@ -339,9 +339,22 @@ static void remove_table(struct lpae *d, const struct tbl *t, unsigned idx,
 			 uint64_t desc, uint64_t iova, unsigned level,
 			 struct smmukit_pgtable_freelist *fl)
 {
+	int ret;
+
 	smmukit_write_once64(&t->cpu[idx], 0);
 	sync_ptes(d, t, idx, 1);
-	d->fops->flush_walk(d->cookie, iova, lvl_size(d, level), d->granule);
+	ret = d->fops->flush_walk(d->cookie, iova, lvl_size(d, level),
+				  d->granule);
+	if (smmukit_unlikely(ret)) {
+		/*
+		 * A cached walk may still point into the tree: reusing its
+		 * pages could let the SMMU walk someone else's data. Leak them.
+		 */
+		smmukit_err(d->plat,
+			    "pgtable: walk flush of 0x%llx failed (%s); table pages leaked",
+			    (unsigned long long)iova, smmukit_errname(ret));
+		return;
+	}
 	release_tree(d, next_table(d, desc), level + 1, fl);
 }
 
@@ -465,8 +478,13 @@ static int64_t lpae_unmap_pages(struct smmukit_pgtable *pgt, uint64_t iova,
 	bytes = unmap_range(d, iova, (unsigned)level, pgcount, gather,
 			    gather ? &gather->freelist : NULL);
 	/* No gather: the caller wants the unmap complete on return. */
-	if (!gather && bytes > 0)
-		d->fops->flush_walk(d->cookie, iova, (uint64_t)bytes, pgsize);
+	if (!gather && bytes > 0) {
+		/* The translation is gone from the tables either way; say so. */
+		ret = d->fops->flush_walk(d->cookie, iova, (uint64_t)bytes, pgsize);
+		if (smmukit_unlikely(ret))
+			smmukit_err(d->plat, "pgtable: unmap flush of 0x%llx failed (%s)",
+				    (unsigned long long)iova, smmukit_errname(ret));
+	}
 	return bytes;
 }
 
@@ -558,7 +576,10 @@ undo:
 	 */
 	if (done) {
 		unmap_range(d, iova, (unsigned)level, done, NULL, NULL);
-		d->fops->flush_walk(d->cookie, iova, done * pgsize, pgsize);
+		/* The map fails with its own error; a failed flush is only logged. */
+		if (d->fops->flush_walk(d->cookie, iova, done * pgsize, pgsize))
+			smmukit_err(d->plat, "pgtable: flush undoing a failed map at 0x%llx failed",
+				    (unsigned long long)iova);
 	}
 	return ret;
 }

@@ -19,13 +19,14 @@ static void st_flush_all(void *cookie)
 	((struct selftest_flush *)cookie)->flush_all++;
 }
 
-static void st_flush_walk(void *cookie, uint64_t iova, uint64_t size,
+static int st_flush_walk(void *cookie, uint64_t iova, uint64_t size,
 			  uint64_t granule)
 {
 	struct selftest_flush *c = cookie;
 
 	if (!size || !granule || (iova & (granule - 1)))
 		c->bad = true;
+	return 0;
 }
 
 static const struct smmukit_pgtable_flush_ops selftest_flush_ops = {

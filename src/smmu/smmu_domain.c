@@ -217,8 +217,8 @@ static void fo_flush_all(void *cookie)
 			    smmukit_errname(ret));
 }
 
-static void fo_flush_walk(void *cookie, uint64_t iova, uint64_t size,
-			  uint64_t granule)
+static int fo_flush_walk(void *cookie, uint64_t iova, uint64_t size,
+			 uint64_t granule)
 {
 	struct smmu_domain *d = cookie;
 	int ret = invalidate_range(d, iova, size, granule, false);
@@ -226,6 +226,7 @@ static void fo_flush_walk(void *cookie, uint64_t iova, uint64_t size,
 	if (ret)
 		smmukit_err(d->smmu->plat, "smmu: walk flush failed: %s",
 			    smmukit_errname(ret));
+	return ret;
 }
 
 static int sync_gathered(struct smmu_domain *d, struct smmukit_iotlb_gather *g)

@@ -42,12 +42,13 @@ static void conc_flush_all(void *cookie)
 {
 }
 
-static void conc_flush_walk(void *cookie, uint64_t iova, uint64_t size,
-			    uint64_t granule)
+static int conc_flush_walk(void *cookie, uint64_t iova, uint64_t size,
+			   uint64_t granule)
 {
 	struct shared *sh = cookie;
 
 	atomic_fetch_add(&sh->walk_flushes, 1);
+	return 0;
 }
 
 static void conc_add_page(struct smmukit_iotlb_gather *g, void *cookie,

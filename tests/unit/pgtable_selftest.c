@@ -160,6 +160,51 @@ static void test_selftest_all_configs(void **state)
 	smmukit_posix_destroy(p);
 }
 
+/*
+ * A walk flush that cannot be confirmed (hung SMMU) must not let table pages
+ * be freed or listed: a cached walk may still point into them.
+ */
+static void test_failed_walk_flush_leaks_tables(void **state)
+{
+	struct smmukit_platform *p = test_platform(false);
+	struct smmukit_pgtable_cfg cfg;
+	struct smmukit_pgtable *pgt;
+	struct flush_rec rec;
+	struct smmukit_iotlb_gather g;
+	uint64_t pages;
+
+	assert_int_equal(test_pgtable(p, 1, SMMUKIT_SZ_4K, 48, 48, true, &rec,
+				      &cfg, &pgt), 0);
+	/* Two 4K pages under one level-3 table, in two 2M regions. */
+	assert_int_equal(smmukit_pgtable_map_pages(pgt, SMMUKIT_SZ_2M, 0x1000,
+						   SMMUKIT_SZ_4K, 1, RWNC, NULL), 0);
+	assert_int_equal(smmukit_pgtable_map_pages(pgt, 2 * SMMUKIT_SZ_2M, 0x2000,
+						   SMMUKIT_SZ_4K, 1, RWNC, NULL), 0);
+	pages = test_pages_in_use(p);
+
+	/* Flush fails: the translation is gone, the level-3 table is kept. */
+	rec.walk_ret = -SMMUKIT_ETIMEDOUT;
+	smmukit_pgtable_gather_init(&g);
+	assert_int_equal(smmukit_pgtable_unmap_pages(pgt, SMMUKIT_SZ_2M, SMMUKIT_SZ_2M,
+						     1, &g), (int64_t)SMMUKIT_SZ_2M);
+	assert_int_equal(g.freelist.count, 0);
+	assert_int_equal(test_pages_in_use(p), pages);
+	expect_enoent(pgt, SMMUKIT_SZ_2M);
+
+	/* Flush works: the table goes on the gather's freelist as usual. */
+	rec.walk_ret = 0;
+	assert_int_equal(smmukit_pgtable_unmap_pages(pgt, 2 * SMMUKIT_SZ_2M,
+						     SMMUKIT_SZ_2M, 1, &g),
+			 (int64_t)SMMUKIT_SZ_2M);
+	assert_int_equal(g.freelist.count, 1);
+	assert_int_equal(smmukit_pgtable_free_freelist(p, &g), 1);
+	assert_int_equal(test_pages_in_use(p), pages - 1);
+	smmukit_pgtable_free(pgt);
+	/* Exactly the one deliberately leaked table page remains. */
+	assert_int_equal(test_pages_in_use(p), 1);
+	smmukit_posix_destroy(p);
+}
+
 /* The library's own self-test (what `make run` and embedders run) agrees. */
 static void count_result(void *arg, const struct smmukit_pgtable_selftest_result *r)
 {
@@ -847,6 +892,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_selftest_all_configs),
 		cmocka_unit_test(test_library_selftest),
+		cmocka_unit_test(test_failed_walk_flush_leaks_tables),
 		cmocka_unit_test(test_geometry),
 		cmocka_unit_test(test_geometry_64k_small_ps),
 		cmocka_unit_test(test_pgsize_bitmap),

@@ -24,6 +24,7 @@ struct flush_rec {
 	uint64_t add_bytes;	/* sum of add_page granules */
 	uint64_t pgsize_bitmap;	/* add_page granules must be in it */
 	bool bad;		/* a callback saw something wrong */
+	int walk_ret;		/* what flush_walk answers (inject a failure) */
 };
 
 static void rec_flush_all(void *cookie)
@@ -33,8 +34,8 @@ static void rec_flush_all(void *cookie)
 	r->flush_all++;
 }
 
-static void rec_flush_walk(void *cookie, uint64_t iova, uint64_t size,
-			   uint64_t granule)
+static int rec_flush_walk(void *cookie, uint64_t iova, uint64_t size,
+			  uint64_t granule)
 {
 	struct flush_rec *r = cookie;
 
@@ -44,6 +45,7 @@ static void rec_flush_walk(void *cookie, uint64_t iova, uint64_t size,
 	r->walk_granule = granule;
 	if (size == 0 || !(granule & r->pgsize_bitmap) || (iova & (granule - 1)))
 		r->bad = true;
+	return r->walk_ret;
 }
 
 static void rec_add_page(struct smmukit_iotlb_gather *g, void *cookie,
