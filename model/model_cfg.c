@@ -13,8 +13,7 @@
 
 static unsigned idr_oas_bits(const struct smmukit_model *m)
 {
-	return smmuv3_oas_bits((unsigned)smmukit_field_get(IDR5_OAS,
-							   m->idr[5]));
+	return model_ias_bits(m);
 }
 
 static bool gran_ok(const struct smmukit_model *m, unsigned pg)
@@ -190,6 +189,11 @@ static unsigned ste_decode(struct smmukit_model *m, const uint64_t dw[4],
 		if (t0sz < 64 - 52 || t0sz > 64 - 24 ||
 		    (64 - t0sz > 48 && !(pg == 16 && oas == 52))) {
 			*why = "STE.S2T0SZ out of range";
+			return SMMUV3_EVT_C_BAD_STE;
+		}
+		if (64 - t0sz > model_ias_bits(m)) {
+			/* The stage-2 input is an IPA: at most IAS bits. */
+			*why = "STE.S2T0SZ: input size beyond IAS";
 			return SMMUV3_EVT_C_BAD_STE;
 		}
 		if (sl0 == 3) {

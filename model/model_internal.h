@@ -219,6 +219,17 @@ struct smmukit_model {
 };
 
 /* model.c */
+/*
+ * IAS, the largest input address: the OAS from IDR5 (AArch64 tables only,
+ * so no 40-bit AArch32 floor). Inputs beyond it fault at stage 1 even when
+ * stage 1 is bypassed (F_ADDR_SIZE, S2 = 0).
+ */
+static inline unsigned model_ias_bits(const struct smmukit_model *m)
+{
+	return smmuv3_oas_bits((unsigned)smmukit_field_get(IDR5_OAS,
+							   m->idr[5]));
+}
+
 void model_trace(struct smmukit_model *m, struct smmukit_model_trace_rec *r);
 void model_refuse(struct smmukit_model *m, uint64_t off, const char *why);
 void model_gerror_toggle(struct smmukit_model *m, uint32_t bit, uint64_t now);

@@ -365,6 +365,19 @@ void model_translate_walk(struct smmukit_model *m, const struct xcfg *xc,
 		ipa = l1.oa;
 	}
 	if (xc->s2) {
+		unsigned ias = model_ias_bits(m);
+
+		if (!xc->s1 && ias < 64 && (ipa >> ias) != 0) {
+			/*
+			 * Stage 1 bypassed: an input beyond IAS is a stage-1
+			 * address size fault (S2 = 0, CLASS = IN), recorded
+			 * as there is no CD.R to gate it. Inside IAS but
+			 * beyond S2T0SZ it is a stage-2 translation fault.
+			 */
+			fault(r, SMMUV3_EVT_F_ADDR_SIZE, true);
+			r->class_ = EVT1_CLASS_IN;
+			return;
+		}
 		if (s2_xlate(m, xc, ipa, is_write, EVT1_CLASS_IN, use_wc, r, &l2,
 			     now))
 			return;

@@ -114,9 +114,9 @@ static void test_s2_perms_events(void **state)
 	assert_int_equal(xlate(&t, 0x3000, false, NULL), SMMUV3_EVT_F_ACCESS);
 	/* S2PS = 36 bits: 0x10_0000_0000 is out of range. */
 	assert_int_equal(xlate(&t, 0x4000, false, NULL), SMMUV3_EVT_F_ADDR_SIZE);
-	/* Beyond the 40-bit IPA space. */
+	/* Beyond the 40-bit IAS (= OAS): a stage-1 address size fault. */
 	assert_int_equal(xlate(&t, UINT64_C(1) << 40, false, NULL),
-			 SMMUV3_EVT_F_TRANSLATION);
+			 SMMUV3_EVT_F_ADDR_SIZE);
 	assert_int_equal(mt_evt_next(&t, &e), 1);
 	assert_int_equal(e.id, SMMUV3_EVT_F_PERMISSION);
 	assert_true(e.s2);
@@ -199,6 +199,84 @@ static void test_bad_s2_ste(void **state)
 	mt_teardown(&t);
 }
 
+/* One translation that faults, and its event record. */
+static void expect_fault(struct mt *t, uint32_t sid, uint64_t in, unsigned ev,
+			 bool s2, uint64_t ipa)
+{
+	struct smmukit_model_dma_result r;
+	struct smmuv3_event e;
+
+	assert_int_equal(smmukit_model_translate(t->m, sid, SMMUKIT_MODEL_NO_SSID,
+						 in, false, &r), (int)ev);
+	assert_true(r.recorded);
+	assert_int_equal(mt_evt_next(t, &e), 1);
+	assert_int_equal(e.id, ev);
+	assert_int_equal(e.sid, sid);
+	assert_int_equal(e.s2, s2);
+	assert_int_equal(e.class_, EVT1_CLASS_IN);
+	assert_int_equal(e.input_addr, in);
+	if (s2)
+		assert_int_equal(e.ipa, ipa);
+	assert_int_equal(mt_evt_next(t, &e), 0);
+}
+
+/*
+ * Stage 1 bypassed (stage-2-only STE, or S1DSS = bypass on a nested STE):
+ * an input beyond IAS (= OAS 44 here) is a stage-1 F_ADDR_SIZE with S2 = 0;
+ * inside IAS but beyond S2T0SZ it is a stage-2 F_TRANSLATION. A stage-2
+ * input size beyond IAS makes the STE bad.
+ */
+static void test_s2_input_beyond_ias(void **state)
+{
+	struct mt t;
+	struct mt_pt pt, big;
+	uint64_t dw[4], data, pa;
+
+	(void)state;
+	assert_int_equal(mt_setup(&t, "stages=s1s2,oas=44,ssidsize=4", NULL), 0);
+	assert_int_equal(mt_enable(&t, 6, false), 0);
+	assert_int_equal(mt_pt_init(&t, &pt, 2, 12, 40), 0);
+	data = mt_alloc(&t, 0);
+	mt_pt_map(&t, &pt, 0x5000, data, 12, MT_RW);
+	s2_stream(&t, &pt, 5, 44);
+	assert_int_equal(xlate(&t, 0x5010, false, &pa), 0);
+	assert_int_equal(pa, data + 0x10);
+	expect_fault(&t, SID, UINT64_C(1) << 41, SMMUV3_EVT_F_TRANSLATION, true,
+		     UINT64_C(1) << 41);
+	expect_fault(&t, SID, UINT64_C(1) << 44, SMMUV3_EVT_F_ADDR_SIZE, false,
+		     0);
+	expect_fault(&t, SID, UINT64_C(1) << 50, SMMUV3_EVT_F_ADDR_SIZE, false,
+		     0);
+
+	/* Nested STE, no SSID, S1DSS = bypass: stage 2 only. */
+	mt_ste_nested(dw, 0, 6, &pt, 44);
+	dw[0] |= smmukit_field_prep(STE0_S1CDMAX, 2);
+	dw[1] |= smmukit_field_prep(STE1_S1DSS, STE1_S1DSS_BYPASS);
+	mt_ste_write(&t, SID + 1, dw);
+	mt_cfgi_ste(&t, SID + 1);
+	assert_int_equal(mt_sync(&t), 0);
+	assert_int_equal(smmukit_model_translate(t.m, SID + 1,
+						 SMMUKIT_MODEL_NO_SSID, 0x5010,
+						 false, NULL), 0);
+	expect_fault(&t, SID + 1, UINT64_C(1) << 42, SMMUV3_EVT_F_TRANSLATION,
+		     true, UINT64_C(1) << 42);
+	expect_fault(&t, SID + 1, UINT64_C(1) << 47, SMMUV3_EVT_F_ADDR_SIZE,
+		     false, 0);
+
+	/* S2T0SZ for 48 bits with IAS = 44: C_BAD_STE. */
+	assert_int_equal(mt_pt_init(&t, &big, 2, 12, 48), 0);
+	mt_ste_s2(dw, 5, &big, 44);
+	mt_ste_write(&t, SID + 2, dw);
+	mt_cfgi_ste(&t, SID + 2);
+	assert_int_equal(mt_sync(&t), 0);
+	assert_int_equal(smmukit_model_translate(t.m, SID + 2,
+						 SMMUKIT_MODEL_NO_SSID, 0x5000,
+						 false, NULL),
+			 SMMUV3_EVT_C_BAD_STE);
+	assert_int_equal(mt_evt_drain(&t), 1);
+	mt_teardown(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -207,6 +285,7 @@ int main(void)
 		cmocka_unit_test(test_s2_perms_events),
 		cmocka_unit_test(test_s2r_gating),
 		cmocka_unit_test(test_bad_s2_ste),
+		cmocka_unit_test(test_s2_input_beyond_ias),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
