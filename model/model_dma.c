@@ -114,6 +114,14 @@ static void xlate_slow(struct smmukit_model *m, const struct xcfg *xc,
 	model_tlb_insert(m, xc, iova, r, now);
 }
 
+/* Bypassed traffic is output as is: it must fit the OAS (= IAS). */
+static bool beyond_oas(const struct smmukit_model *m, uint64_t iova)
+{
+	unsigned oas = model_ias_bits(m);
+
+	return oas < 64 && (iova >> oas) != 0;
+}
+
 static void xlate(struct smmukit_model *m, uint32_t sid, uint32_t ssid,
 		  uint64_t iova, bool is_write, struct xlate_out *o,
 		  uint64_t now)
@@ -127,7 +135,9 @@ static void xlate(struct smmukit_model *m, uint32_t sid, uint32_t ssid,
 	m->stats.translations++;
 	if (!(m->cr0 & CR0_SMMUEN)) {
 		/* SMMU off: GBPA decides. */
-		if (m->gbpa & GBPA_ABORT) {
+		if (m->gbpa & GBPA_ABORT || beyond_oas(m, iova)) {
+			/* Beyond OAS the address cannot be output: abort,
+			 * and with SMMUEN = 0 there is no event queue. */
 			o->event = SMMUKIT_MODEL_ABORT;
 			return;
 		}
@@ -151,6 +161,16 @@ static void xlate(struct smmukit_model *m, uint32_t sid, uint32_t ssid,
 		return;
 	}
 	if (xc.bypass) {
+		if (beyond_oas(m, iova)) {
+			/* A stage-1 address size fault, as if S1 ran. */
+			r.event = SMMUV3_EVT_F_ADDR_SIZE;
+			r.record = true;
+			r.class_ = EVT1_CLASS_IN;
+			o->event = r.event;
+			raise_event(m, sid, ssid, iova, is_write, &r, now);
+			o->recorded = true;
+			return;
+		}
 		o->pa = iova;
 		o->page_end = (iova | 0xfff) + 1;
 		if (m->cfg.checking && xc.cfg_cached)

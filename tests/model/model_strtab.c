@@ -225,10 +225,64 @@ static void test_cache_capacity(void **state)
 	mt_teardown(&t);
 }
 
+/*
+ * Bypassed traffic beyond OAS (40 here) cannot be output: with a bypass STE
+ * (or S1DSS = bypass) it is a stage-1 F_ADDR_SIZE, recorded with S2 = 0;
+ * with SMMUEN = 0 and GBPA bypassing it aborts without an event.
+ */
+static void test_bypass_beyond_oas(void **state)
+{
+	struct mt t;
+	struct smmuv3_event e;
+	struct smmukit_model_dma_result r;
+	uint64_t dw[4], top = (UINT64_C(1) << 40) - 0x1000;
+	bool rec;
+
+	(void)state;
+	assert_int_equal(mt_setup(&t, "oas=40,ssidsize=4", NULL), 0);
+	/* SMMU off, GBPA bypass. */
+	mt_wr32(&t, SMMUV3_GBPA, (uint32_t)GBPA_UPDATE);
+	assert_int_equal(smmukit_model_translate(t.m, 1, SMMUKIT_MODEL_NO_SSID,
+						 top, false, &r), 0);
+	assert_int_equal(r.pa, top);
+	assert_int_equal(smmukit_model_translate(t.m, 1, SMMUKIT_MODEL_NO_SSID,
+						 UINT64_C(1) << 40, false, &r),
+			 SMMUKIT_MODEL_ABORT);
+	assert_false(r.recorded);
+
+	assert_int_equal(mt_enable(&t, 4, false), 0);
+	bypass_ste(dw);
+	mt_ste_write(&t, 3, dw);
+	assert_int_equal(xlate(&t, 3, top, NULL), 0);
+	assert_int_equal(xlate(&t, 3, UINT64_C(1) << 40, &rec),
+			 SMMUV3_EVT_F_ADDR_SIZE);
+	assert_true(rec);
+	assert_int_equal(mt_evt_next(&t, &e), 1);
+	assert_int_equal(e.id, SMMUV3_EVT_F_ADDR_SIZE);
+	assert_int_equal(e.sid, 3);
+	assert_false(e.s2);
+	assert_int_equal(e.class_, EVT1_CLASS_IN);
+	assert_int_equal(e.input_addr, UINT64_C(1) << 40);
+	/* Stage-1 STE whose substream-less traffic bypasses (S1DSS). */
+	mt_ste_s1(dw, mt_alloc(&t, 0));
+	dw[0] |= smmukit_field_prep(STE0_S1CDMAX, 2);
+	dw[1] |= smmukit_field_prep(STE1_S1DSS, STE1_S1DSS_BYPASS);
+	mt_ste_write(&t, 4, dw);
+	assert_int_equal(xlate(&t, 4, top, NULL), 0);
+	assert_int_equal(xlate(&t, 4, UINT64_C(1) << 52, &rec),
+			 SMMUV3_EVT_F_ADDR_SIZE);
+	assert_true(rec);
+	assert_int_equal(mt_evt_next(&t, &e), 1);
+	assert_false(e.s2);
+	assert_int_equal(mt_evt_next(&t, &e), 0);
+	mt_teardown(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_linear),
+		cmocka_unit_test(test_bypass_beyond_oas),
 		cmocka_unit_test(test_two_level),
 		cmocka_unit_test(test_two_level_unsupported),
 		cmocka_unit_test(test_fetch_abort_and_configs),
