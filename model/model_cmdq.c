@@ -130,6 +130,18 @@ static const char *cmd_check(const struct smmukit_model *m,
 			return "range TLBI with NUM = SCALE = TTL = 0";
 		if (!c->tlbi.leaf && c->tlbi.ttl)
 			return "TTL != 0 in a non-leaf TLBI";
+		if (c->tlbi.tg) {
+			uint64_t start, end;
+
+			/*
+			 * Hardware would invalidate something unspecified;
+			 * the encoder refuses this, and so does the model.
+			 */
+			if (smmuv3_range_tlbi_span(c, &start, &end) ==
+			    -SMMUKIT_ERANGE)
+				return "range TLBI Addr not aligned to the "
+				       "block of its TTL level";
+		}
 	}
 	return NULL;
 }

@@ -100,6 +100,68 @@ static void test_trace_reports_cerror(void **state)
 	mt_teardown(&t);
 }
 
+static void keep_cerror_why(void *arg, const struct smmukit_model_trace_rec *r)
+{
+	if (r->kind == SMMUKIT_MODEL_TRACE_CERROR)
+		*(const char **)arg = r->why;
+}
+
+/*
+ * A range TLBI whose Addr is not aligned to the block of its TTL level
+ * (TTL = 2 with 4K pages: 2 MiB) names no architected range; the encoder
+ * refuses it, and the model raises CERROR_ILL with the reason traced,
+ * instead of dropping it silently.
+ */
+static void test_range_tlbi_misaligned_ttl(void **state)
+{
+	struct mt t;
+	struct mt_pt pt;
+	const char *why = NULL;
+	uint64_t a, b, dw[2];
+	struct smmukit_model_dma_result r;
+	const struct smmuv3_cmd c = {
+		.opcode = SMMUV3_OP_TLBI_NH_VA,
+		.tlbi = { .asid = 3, .addr = 0x3ff00000, .leaf = true,
+			  .tg = CMD1_TG_4K, .ttl = 2, .num = 0, .scale = 10 },
+	};
+
+	(void)state;
+	assert_int_equal(smmuv3_cmd_encode(&c, dw), -SMMUKIT_EINVAL);
+	assert_int_equal(mt_setup(&t, "ril", NULL), 0);
+	assert_int_equal(mt_enable(&t, 6, false), 0);
+	smmukit_model_set_trace(t.m, SMMUKIT_MODEL_TRACE_CERROR,
+				keep_cerror_why, &why);
+	assert_int_equal(mt_s1_stream(&t, 1, 3, &pt), 0);
+	a = mt_alloc(&t, 9);
+	b = mt_alloc(&t, 9);
+	mt_pt_map(&t, &pt, 0x40000000, a, 21, MT_RW);
+	assert_int_equal(smmukit_model_translate(t.m, 1, SMMUKIT_MODEL_NO_SSID,
+						 0x40000000, false, &r), 0);
+	assert_int_equal(r.pa, a);
+	mt_pt_map(&t, &pt, 0x40000000, b, 21, MT_RW);
+	/*
+	 * 4 MiB from 0x3ff00000 (NUM 0, SCALE 10), Leaf, TTL 2, ASID 3 (the
+	 * helper's own TLBIs name ASIDs 1 and 2).
+	 */
+	stop_fix_resume(&t, 0x12 | (UINT64_C(10) << 20) | (UINT64_C(3) << 48),
+			0x3ff00000 | 1 | (2u << 8) | (1u << 10));
+	assert_non_null(why);
+	assert_non_null(strstr(why, "TTL"));
+	/* Nothing was invalidated: the old block is still cached. */
+	assert_int_equal(smmukit_model_translate(t.m, 1, SMMUKIT_MODEL_NO_SSID,
+						 0x40000000, false, &r), 0);
+	assert_int_equal(r.pa, a);
+	/* The aligned form is accepted and takes effect. */
+	mt_cmd_raw(&t, 0x12 | (UINT64_C(1) << 20) | (UINT64_C(3) << 48),
+		   0x40000000 | 1 | (2u << 8) | (1u << 10));
+	assert_int_equal(mt_sync(&t), 0);
+	assert_int_equal(smmukit_model_translate(t.m, 1, SMMUKIT_MODEL_NO_SSID,
+						 0x40000000, false, &r), 0);
+	assert_int_equal(r.pa, b);
+	assert_int_equal(mt_stats(&t).cerrors, 1);
+	mt_teardown(&t);
+}
+
 static void test_abt_outside_memory(void **state)
 {
 	struct mt t;
@@ -180,6 +242,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ill_variants),
 		cmocka_unit_test(test_trace_reports_cerror),
+		cmocka_unit_test(test_range_tlbi_misaligned_ttl),
 		cmocka_unit_test(test_abt_outside_memory),
 		cmocka_unit_test(test_stall_fault),
 		cmocka_unit_test(test_stall_at_runtime),
