@@ -58,7 +58,11 @@ struct smmukit_smmu_config {
 	bool force_linear_strtab;
 	/* Wait for CMD_SYNC by polling CONS even when MSI completion is possible. */
 	bool disable_msi_sync;
-	/* Unattached streams bypass instead of abort. */
+	/*
+	 * Unattached streams bypass instead of abort: every SID of a linear
+	 * stream table, and in a 2-level table the SIDs initialised with
+	 * smmukit_smmu_init_stream (see there).
+	 */
 	bool bypass_unattached;
 	/* Bound on every register and queue wait; 0: 1 s (Linux's value). */
 	uint64_t poll_timeout_ns;
@@ -159,6 +163,21 @@ int smmukit_smmu_issue_cmds(struct smmukit_smmu *smmu,
 			    bool sync);
 /* A CMD_SYNC and its completion (coalesced with a pending one if possible). */
 int smmukit_smmu_sync(struct smmukit_smmu *smmu);
+
+/*
+ * Pre-create a stream, as Linux does at device probe: allocate sid's
+ * level-2 table (2-level format) and mark sid initialised, so that while
+ * unattached it gets the default STE -- bypass with bypass_unattached,
+ * abort otherwise. Idempotent; does not change an attached stream's STE
+ * (its detach installs the default). With a 2-level table, an unattached
+ * SID that was not initialised never bypasses, whatever was attached
+ * before: it reports C_BAD_STREAMID while its level-2 table does not
+ * exist, and aborts silently (STE Config=abort) once a neighbour's attach
+ * or init created it. With a linear table every SID is initialised at
+ * probe. 0, -EINVAL (sid beyond the stream table), -ENOMEM, or a
+ * command-queue error (-ETIMEDOUT, -EIO) from the STE update.
+ */
+int smmukit_smmu_init_stream(struct smmukit_smmu *smmu, uint32_t sid);
 
 /* Hardware tag of a domain created by this driver: ASID (stage 1) or VMID. */
 int smmukit_smmu_domain_tag(const struct smmukit_iommu_domain *dom,

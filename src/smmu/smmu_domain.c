@@ -723,3 +723,17 @@ int smmukit_smmu_domain_tag(const struct smmukit_iommu_domain *dom,
 		*vmid = d->vmid;
 	return 0;
 }
+
+int smmukit_smmu_init_stream(struct smmukit_smmu *s, uint32_t sid)
+{
+	int ret;
+
+	if (!s || !smmu_strtab_sid_valid(s, sid))
+		return -SMMUKIT_EINVAL;
+	smmukit_plat_lock(s->plat, &s->cfg_lock);
+	ret = smmu_strtab_ensure(s, sid);
+	if (!ret)
+		ret = smmu_strtab_init_sid(s, sid);
+	smmukit_plat_unlock(s->plat, &s->cfg_lock);
+	return ret;
+}

@@ -52,6 +52,13 @@ struct strtab_chunk {
 	struct smmukit_dma_pages mem;	/* order 0 / unused when !allocated */
 	bool allocated;
 	struct smmu_domain **owner;	/* 2^chunk_log2 entries */
+	/*
+	 * 2-level only: the SIDs of this level-2 table that the embedder
+	 * initialised (smmukit_smmu_init_stream). Only those get the bypass
+	 * STE while unattached with bypass_unattached; the others abort, as
+	 * they did before the table existed, whatever else was attached.
+	 */
+	uint64_t inited[(1u << STRTAB_SPLIT) / 64];
 };
 
 /*
@@ -150,8 +157,14 @@ struct smmu_domain *smmu_strtab_owner(struct smmukit_smmu *s, uint32_t sid);
 /* cfg_lock held: make sure sid's level-2 table exists. 0 or -ENOMEM. */
 int smmu_strtab_ensure(struct smmukit_smmu *s, uint32_t sid);
 /*
- * cfg_lock held: route every sid to dom (NULL: the default abort/bypass
- * STE), updating the STEs in the architected order with CFGI + CMD_SYNC.
+ * cfg_lock held, sid's level-2 table exists: mark sid initialised and, if
+ * it is unattached and its default STE changes (abort -> bypass), rewrite
+ * it with CFGI_STE + CMD_SYNC. 0 or a command-queue error.
+ */
+int smmu_strtab_init_sid(struct smmukit_smmu *s, uint32_t sid);
+/*
+ * cfg_lock held: route every sid to dom (NULL: the sid's default abort or
+ * bypass STE), updating the STEs in the architected order with CFGI + CMD_SYNC.
  */
 int smmu_strtab_install(struct smmukit_smmu *s, const uint32_t *sids, unsigned n,
 		   struct smmu_domain *dom);

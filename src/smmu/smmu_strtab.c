@@ -27,13 +27,32 @@ static uint64_t bytes_order(uint64_t bytes)
 	return order;
 }
 
-/* The STE for streams attached to nothing. */
-static void ste_default(const struct smmukit_smmu *s,
-			uint64_t ste[SMMUV3_STE_DWORDS])
+/*
+ * Does an unattached sid bypass? With bypass_unattached: every SID of a
+ * linear table; in a 2-level table only the SIDs initialised by
+ * smmukit_smmu_init_stream, so that the answer never depends on which
+ * neighbour's attach happened to allocate the level-2 table.
+ */
+static bool sid_bypasses(const struct smmukit_smmu *s, uint32_t sid)
+{
+	const struct strtab_chunk *c;
+	uint32_t idx;
+
+	if (!s->cfg.bypass_unattached)
+		return false;
+	if (!s->two_level)
+		return true;
+	c = &s->chunks[sid >> s->chunk_log2];
+	idx = sid & ((UINT32_C(1) << s->chunk_log2) - 1);
+	return c->allocated && (c->inited[idx / 64] >> (idx % 64) & 1);
+}
+
+/* The STE for streams attached to nothing: abort, or bypass. */
+static void ste_default(bool bypass, uint64_t ste[SMMUV3_STE_DWORDS])
 {
 	for (unsigned i = 0; i < SMMUV3_STE_DWORDS; i++)
 		ste[i] = 0;
-	if (s->cfg.bypass_unattached) {
+	if (bypass) {
 		ste[0] = STE0_V | smmukit_field_prep(STE0_CFG, STE0_CFG_BYPASS);
 		ste[1] = smmukit_field_prep(STE1_SHCFG, STE1_SHCFG_INCOMING);
 	} else {
@@ -64,13 +83,13 @@ void smmu_cd_build(const struct smmukit_smmu *s, const struct smmu_domain *d,
 }
 
 static void ste_build(const struct smmukit_smmu *s, const struct smmu_domain *d,
-		      uint64_t ste[SMMUV3_STE_DWORDS])
+		      uint32_t sid, uint64_t ste[SMMUV3_STE_DWORDS])
 {
 	unsigned cache = s->coherent ? STE1_S1C_WBRA : STE1_S1C_NC;
 	unsigned sh = s->coherent ? SMMUV3_SH_ISH : SMMUV3_SH_OSH;
 
 	if (!d) {
-		ste_default(s, ste);
+		ste_default(sid_bypasses(s, sid), ste);
 		return;
 	}
 	for (unsigned i = 0; i < SMMUV3_STE_DWORDS; i++)
@@ -158,7 +177,7 @@ int smmu_strtab_alloc(struct smmukit_smmu *s)
 			goto nomem;
 		c->mem = s->strtab_mem;
 		c->allocated = true;
-		ste_default(s, ste);
+		ste_default(s->cfg.bypass_unattached, ste);
 		for (uint64_t i = 0; i < (UINT64_C(1) << s->strtab_log2); i++)
 			for (unsigned w = 0; w < SMMUV3_STE_DWORDS; w++)
 				smmukit_write_once64(&p[i * SMMUV3_STE_DWORDS + w],
@@ -274,7 +293,9 @@ int smmu_strtab_ensure(struct smmukit_smmu *s, uint32_t sid)
 		return -SMMUKIT_ENOMEM;
 	}
 	p = c->mem.cpu;
-	ste_default(s, ste);
+	/* Nothing in a new level-2 table is initialised yet: all abort. */
+	__builtin_memset(c->inited, 0, sizeof(c->inited));
+	ste_default(false, ste);
 	for (uint64_t k = 0; k < nste; k++)
 		for (unsigned w = 0; w < SMMUV3_STE_DWORDS; w++)
 			smmukit_write_once64(&p[k * SMMUV3_STE_DWORDS + w], ste[w]);
@@ -310,8 +331,6 @@ int smmu_strtab_install(struct smmukit_smmu *s, const uint32_t *sids, unsigned n
 	bool broke = false;
 	int ret = 0;
 
-	ste_build(s, dom, ste);
-
 	/* Phase 1: break live STEs that route somewhere to abort. */
 	smmu_cmdq_batch_init(&b);
 	for (unsigned i = 0; i < n; i++) {
@@ -341,6 +360,8 @@ int smmu_strtab_install(struct smmukit_smmu *s, const uint32_t *sids, unsigned n
 	for (unsigned i = 0; i < n; i++) {
 		volatile uint64_t *p = ste_ptr(s, sids[i]);
 
+		/* Per SID: the default STE depends on the SID (init_stream). */
+		ste_build(s, dom, sids[i], ste);
 		for (unsigned w = SMMUV3_STE_DWORDS - 1; w >= 1; w--)
 			smmukit_write_once64(&p[w], ste[w]);
 		smmukit_wmb();
@@ -352,4 +373,19 @@ int smmu_strtab_install(struct smmukit_smmu *s, const uint32_t *sids, unsigned n
 			return ret;
 	}
 	return smmu_cmdq_batch_submit(&s->cmdq, &b);
+}
+
+int smmu_strtab_init_sid(struct smmukit_smmu *s, uint32_t sid)
+{
+	struct strtab_chunk *c = &s->chunks[sid >> s->chunk_log2];
+	uint32_t idx = sid & ((UINT32_C(1) << s->chunk_log2) - 1);
+	bool before = sid_bypasses(s, sid);
+
+	if (!s->two_level)
+		return 0;	/* every SID of a linear table is initialised */
+	c->inited[idx / 64] |= UINT64_C(1) << (idx % 64);
+	/* An attached SID keeps its STE; detach installs the new default. */
+	if (smmu_strtab_owner(s, sid) || before == sid_bypasses(s, sid))
+		return 0;
+	return smmu_strtab_install(s, &sid, 1, NULL);
 }

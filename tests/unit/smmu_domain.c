@@ -226,6 +226,59 @@ static void test_bypass_unattached(void **state)
 	pg = h_buf(&h, 0, 0x3c);
 	assert_int_equal(h_dma_read(&h, 9, pg.pa + 5, &v, 1), 0);
 	assert_int_equal(v, 0x3c);
+	assert_int_equal(smmukit_smmu_init_stream(h.s, 9), 0);
+	assert_int_equal(smmukit_smmu_init_stream(h.s, 64), -SMMUKIT_EINVAL);
+	smmukit_plat_free_pages(h.p, &pg);
+	h_down(&h);
+}
+
+/*
+ * 2-level: bypass only for streams pre-created with init_stream, whatever
+ * happened to a neighbour in the same level-2 table (history-independent).
+ */
+static void test_bypass_unattached_2lvl(void **state)
+{
+	struct harness h;
+	struct smmukit_smmu_config cfg = { .bypass_unattached = true };
+	struct smmukit_iommu_domain *d;
+	struct smmukit_dma_pages pg;
+	uint32_t six = 6, five = 5;
+	struct smmukit_iommu_device d6 = { &six, 1 }, d5 = { &five, 1 };
+	unsigned char v = 0;
+
+	h_up_cfg(&h, "strtab=2lvl,sidsize=16", &cfg);
+	pg = h_buf(&h, 0, 0x3c);
+	assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, NULL, &d), 0);
+	/* No level-2 table yet: C_BAD_STREAMID. */
+	assert_int_equal(h_dma_read(&h, 5, pg.pa + 5, &v, 1),
+			 SMMUV3_EVT_C_BAD_STREAMID);
+	/* A neighbour's attach + detach creates the table: 5 still does not
+	 * bypass, and neither does 6 (never initialised) after its detach. */
+	assert_int_equal(smmukit_iommu_attach_dev(d, &d6), 0);
+	assert_int_equal(smmukit_iommu_detach_dev(d, &d6), 0);
+	assert_int_equal(h_dma_read(&h, 5, pg.pa + 5, &v, 1), SMMUKIT_MODEL_ABORT);
+	assert_int_equal(h_dma_read(&h, 6, pg.pa + 5, &v, 1), SMMUKIT_MODEL_ABORT);
+	/* Pre-created streams bypass, before and after an attach. */
+	assert_int_equal(smmukit_smmu_init_stream(h.s, 5), 0);
+	assert_int_equal(smmukit_smmu_init_stream(h.s, 5), 0);
+	v = 0;
+	assert_int_equal(h_dma_read(&h, 5, pg.pa + 5, &v, 1), 0);
+	assert_int_equal(v, 0x3c);
+	assert_int_equal(smmukit_iommu_attach_dev(d, &d5), 0);
+	assert_int_equal(h_dma_read(&h, 5, pg.pa + 5, &v, 1), SMMUV3_EVT_F_TRANSLATION);
+	assert_int_equal(smmukit_iommu_detach_dev(d, &d5), 0);
+	v = 0;
+	assert_int_equal(h_dma_read(&h, 5, pg.pa + 5, &v, 1), 0);
+	assert_int_equal(v, 0x3c);
+	/* A stream in a level-2 table nothing created yet. */
+	assert_int_equal(smmukit_smmu_init_stream(h.s, 0x1234), 0);
+	v = 0;
+	assert_int_equal(h_dma_read(&h, 0x1234, pg.pa + 5, &v, 1), 0);
+	assert_int_equal(v, 0x3c);
+	assert_int_equal(h_dma_read(&h, 0x1235, pg.pa + 5, &v, 1), SMMUKIT_MODEL_ABORT);
+	assert_int_equal(smmukit_smmu_init_stream(h.s, 1u << 16), -SMMUKIT_EINVAL);
+	assert_int_equal(smmukit_iommu_domain_free(d), 0);
+	(void)smmukit_smmu_handle_evtq_irq(h.s);
 	smmukit_plat_free_pages(h.p, &pg);
 	h_down(&h);
 }
@@ -301,6 +354,7 @@ int main(void)
 		cmocka_unit_test(test_asid_exhaustion),
 		cmocka_unit_test(test_alloc_failure_sweeps),
 		cmocka_unit_test(test_bypass_unattached),
+		cmocka_unit_test(test_bypass_unattached_2lvl),
 		cmocka_unit_test(test_identity_and_blocked),
 	};
 
