@@ -6,7 +6,10 @@
  * only ever changed so that each 64-bit word is valid on its own:
  *  - a live STE that routes somewhere is first turned into an abort STE by
  *    one 64-bit store of DW0 (Config=abort ignores every other word), then
- *    CFGI_STE (+ CFGI_CD_ALL if it pointed at CDs) + CMD_SYNC;
+ *    CFGI_STE (+ CFGI_CD_ALL if it pointed at CDs) + CMD_SYNC; the CFGIs
+ *    are issued for every SID that has an owner even when DW0 already
+ *    reads abort (a retry after a failure between the store and the
+ *    queueing of the CFGIs);
  *  - the new contents are then written DW7..DW1 first, a write barrier, and
  *    DW0 (which holds V and Config) last in one store, then CFGI_STE +
  *    CMD_SYNC.
@@ -331,19 +334,33 @@ int smmu_strtab_install(struct smmukit_smmu *s, const uint32_t *sids, unsigned n
 	bool broke = false;
 	int ret = 0;
 
-	/* Phase 1: break live STEs that route somewhere to abort. */
+	/*
+	 * Phase 1: break live STEs that route somewhere to abort. Whether
+	 * the CFGIs are needed comes from the owner bookkeeping as well as
+	 * from DW0: an earlier call may have written the abort DW0 and then
+	 * failed before its CFGI_STE + CFGI_CD_ALL were queued, so a DW0 that
+	 * reads abort does not prove the SMMU forgot the old STE and CD.
+	 */
 	smmu_cmdq_batch_init(&b);
 	for (unsigned i = 0; i < n; i++) {
 		volatile uint64_t *p = ste_ptr(s, sids[i]);
 		uint64_t dw0 = smmukit_read_once64(&p[0]);
 		unsigned cfg = (unsigned)smmukit_field_get(STE0_CFG, dw0);
+		const struct smmu_domain *o = smmu_strtab_owner(s, sids[i]);
+		bool routes = (dw0 & STE0_V) && cfg != STE0_CFG_ABORT;
+		bool cd = (routes && (cfg == STE0_CFG_S1_TRANS ||
+				      cfg == STE0_CFG_NESTED)) ||
+			  (o && o->dom.kind == SMMUKIT_IOMMU_DOMAIN_PAGING &&
+			   o->dom.stage == 1);
 
-		if (!(dw0 & STE0_V) || cfg == STE0_CFG_ABORT)
+		if (!routes && !o)
 			continue;
-		smmukit_write_once64(&p[0], abort0);
-		smmu_sync_dev(s, ste_pa(s, sids[i]), 8);
+		if (routes) {
+			smmukit_write_once64(&p[0], abort0);
+			smmu_sync_dev(s, ste_pa(s, sids[i]), 8);
+		}
 		ret = add_cfgi(s, &b, SMMUV3_OP_CFGI_STE, sids[i]);
-		if (!ret && (cfg == STE0_CFG_S1_TRANS || cfg == STE0_CFG_NESTED))
+		if (!ret && cd)
 			ret = add_cfgi(s, &b, SMMUV3_OP_CFGI_CD_ALL, sids[i]);
 		if (ret)
 			return ret;

@@ -379,6 +379,76 @@ static void test_cr0ack_timeout(void **state)
 	h_down(&h);
 }
 
+/* Move *cursor past everything the model logged so far. */
+static void skip_cmdlog(struct harness *h, uint64_t *cursor)
+{
+	static struct smmukit_model_cmd_rec r[256];
+	uint64_t lost = 0;
+
+	while (smmukit_model_read_cmdlog(h->m, cursor, r, 256, &lost) > 0)
+		;
+}
+
+/* Fill a stalled queue with unsynced commands until the space wait fails. */
+static void fill_stalled_queue(struct harness *h)
+{
+	struct smmuv3_cmd c = { .opcode = SMMUV3_OP_TLBI_NH_ALL };
+	int ret = 0;
+
+	assert_int_equal(smmukit_model_inject(h->m, SMMUKIT_MODEL_FAULT_CMDQ_STALL, true), 0);
+	for (unsigned i = 0; i < 5000 && ret == 0; i++)
+		ret = smmukit_smmu_issue_cmds(h->s, &c, 1, false);
+	assert_int_equal(ret, -SMMUKIT_ETIMEDOUT);
+}
+
+static void resume_queue(struct harness *h, uint64_t *cursor)
+{
+	assert_int_equal(smmukit_model_inject(h->m, SMMUKIT_MODEL_FAULT_CMDQ_STALL, false), 0);
+	assert_int_equal(smmukit_smmu_sync(h->s), 0);
+	skip_cmdlog(h, cursor);
+}
+
+/*
+ * A detach that wrote the abort DW0 but could not queue its CFGI_STE +
+ * CFGI_CD_ALL (queue full) and is retried: the retry must still issue both,
+ * although DW0 already reads abort, before domain_free frees the CD.
+ */
+static void test_detach_retry_invalidates_cd(void **state)
+{
+	struct harness h;
+	struct smmukit_iommu_domain *dom;
+	uint32_t sid = 4;
+	struct smmukit_iommu_device dev = { &sid, 1 };
+	static struct smmukit_model_cmd_rec r[256];
+	uint64_t cursor = 0;
+	size_t n;
+	unsigned cd_all = 0, cfgi_ste = 0;
+
+	h_up(&h, "checking");
+	assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, NULL, &dom), 0);
+	assert_int_equal(smmukit_iommu_attach_dev(dom, &dev), 0);
+	fill_stalled_queue(&h);
+	assert_int_equal(smmukit_iommu_detach_dev(dom, &dev), -SMMUKIT_ETIMEDOUT);
+	resume_queue(&h, &cursor);
+	/* Still attached by the bookkeeping: free refuses. */
+	assert_int_equal(smmukit_iommu_domain_free(dom), -SMMUKIT_EBUSY);
+	assert_int_equal(smmukit_iommu_detach_dev(dom, &dev), 0);
+	n = h_cmdlog(&h, &cursor, r, 256);
+	for (size_t i = 0; i < n; i++) {
+		unsigned op = (unsigned)(r[i].dw[0] & 0xff);
+		uint32_t rsid = (uint32_t)(r[i].dw[0] >> 32);
+
+		if (op == SMMUV3_OP_CFGI_CD_ALL && rsid == sid)
+			cd_all++;
+		if (op == SMMUV3_OP_CFGI_STE && rsid == sid)
+			cfgi_ste++;
+	}
+	assert_int_equal(cd_all, 1);
+	assert_true(cfgi_ste >= 2);	/* phase 1 and phase 2 */
+	assert_int_equal(smmukit_iommu_domain_free(dom), 0);
+	h_down(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -387,6 +457,7 @@ int main(void)
 		cmocka_unit_test(test_ste_update_protocol),
 		cmocka_unit_test(test_gerror_ack_and_sfm),
 		cmocka_unit_test(test_cr0ack_timeout),
+		cmocka_unit_test(test_detach_retry_invalidates_cd),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
