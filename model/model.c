@@ -611,10 +611,36 @@ static void write_reg(struct smmukit_model *m, uint64_t off, uint64_t val,
 						    STRTAB_BASE_CFG_SPLIT |
 						    STRTAB_BASE_CFG_FMT);
 		return;
-	case SMMUV3_CMDQ_PROD:
-		m->cmdq_prod = smmuv3_q_ptr(v, cmdq_log2_of(m));
+	case SMMUV3_CMDQ_PROD: {
+		unsigned l2 = cmdq_log2_of(m);
+		uint32_t prod = smmuv3_q_ptr(v, l2);
+
+		/*
+		 * Ring arithmetic (REFERENCE §2.4): PROD may be at most 2^n
+		 * entries ahead of CONS, and may not move back over commands
+		 * already fetched; otherwise the model would fetch slots
+		 * software never produced. Checked while the queue runs;
+		 * while CMDQEN = 0 software sets PROD and CONS up freely.
+		 */
+		if (cmdq_on) {
+			uint32_t used = smmuv3_q_used(prod, m->cmdq_cons, l2);
+
+			if (used > (UINT32_C(1) << l2)) {
+				model_refuse(m, off, "CMDQ_PROD more than 2^n "
+						     "entries ahead of CONS");
+				return;
+			}
+			if (used < smmuv3_q_used(m->cmdq_fetch, m->cmdq_cons,
+						 l2)) {
+				model_refuse(m, off, "CMDQ_PROD moved back over "
+						     "fetched commands");
+				return;
+			}
+		}
+		m->cmdq_prod = prod;
 		model_cmdq_fetch(m, now);
 		return;
+	}
 	case SMMUV3_CMDQ_CONS:
 		if (cmdq_on)
 			goto busy;

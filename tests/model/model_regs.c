@@ -207,6 +207,58 @@ static void test_cr0_ack_and_refusals(void **state)
 	mt_teardown(&t);
 }
 
+/*
+ * CMDQ_PROD follows the ring arithmetic (REFERENCE §2.4): a write that
+ * moves it back over fetched commands, or more than 2^n entries ahead of
+ * CONS, is refused (counted, logged); the model never fetches slots that
+ * software did not produce.
+ */
+static void test_cmdq_prod_ring_rules(void **state)
+{
+	struct mt t;
+	uint32_t c0, n;
+	uint64_t refused, cmds;
+
+	(void)state;
+	assert_int_equal(mt_setup(&t, NULL, "cmd_sync_ns = 1000\n"), 0);
+	assert_int_equal(mt_enable(&t, 6, false), 0);
+	n = UINT32_C(1) << t.cmdq_log2;
+	c0 = t.cmdq_prod;
+	assert_int_equal(smmuv3_q_ptr(mt_rd32(&t, SMMUV3_CMDQ_CONS),
+				      t.cmdq_log2), c0);
+	refused = mt_stats(&t).refused_writes;
+	cmds = mt_stats(&t).cmds;
+	/* Three syncs fetched at once, none consumed yet (1 us each). */
+	for (int i = 0; i < 3; i++)
+		mt_sync_submit(&t);
+	assert_int_equal(smmuv3_q_ptr(mt_rd32(&t, SMMUV3_CMDQ_CONS),
+				      t.cmdq_log2), c0);
+	/* Back over two fetched commands: refused. */
+	mt_wr32(&t, SMMUV3_CMDQ_PROD, smmuv3_q_advance(c0, 1, t.cmdq_log2));
+	assert_int_equal(mt_rd32(&t, SMMUV3_CMDQ_PROD), t.cmdq_prod);
+	assert_int_equal(mt_stats(&t).refused_writes, refused + 1);
+	/* 2^n + 1 entries ahead of CONS: refused. */
+	mt_wr32(&t, SMMUV3_CMDQ_PROD,
+		smmuv3_q_advance(c0, n + 1, t.cmdq_log2));
+	assert_int_equal(mt_rd32(&t, SMMUV3_CMDQ_PROD), t.cmdq_prod);
+	assert_int_equal(mt_stats(&t).refused_writes, refused + 2);
+	/* Only what software produced is consumed. */
+	assert_int_equal(mt_sync(&t), 0);
+	assert_int_equal(mt_stats(&t).cmds, cmds + 4);
+	assert_int_equal(mt_rd32(&t, SMMUV3_CMDQ_CONS), t.cmdq_prod);
+	/* Empty queue, PROD one back (behind CONS): refused. */
+	mt_wr32(&t, SMMUV3_CMDQ_PROD,
+		smmuv3_q_advance(t.cmdq_prod, 2 * n - 1, t.cmdq_log2));
+	assert_int_equal(mt_rd32(&t, SMMUV3_CMDQ_PROD), t.cmdq_prod);
+	assert_int_equal(mt_stats(&t).refused_writes, refused + 3);
+	/* Rewriting the same PROD is fine (nothing new). */
+	mt_wr32(&t, SMMUV3_CMDQ_PROD, t.cmdq_prod);
+	assert_int_equal(mt_stats(&t).refused_writes, refused + 3);
+	assert_int_equal(mt_sync(&t), 0);
+	assert_int_equal(mt_stats(&t).cmds, cmds + 5);
+	mt_teardown(&t);
+}
+
 static void test_gbpa_protocol(void **state)
 {
 	struct mt t;
@@ -446,6 +498,7 @@ int main(void)
 		cmocka_unit_test(test_profile_parse),
 		cmocka_unit_test(test_cr0_ack_and_refusals),
 		cmocka_unit_test(test_gbpa_protocol),
+		cmocka_unit_test(test_cmdq_prod_ring_rules),
 		cmocka_unit_test(test_bringup_and_dma),
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_reset),
