@@ -600,6 +600,20 @@ static bool in_range(uint64_t a, uint64_t pa, uint64_t len)
 	return a >= pa && a - pa < len;
 }
 
+/* Do [a, a + alen) and [pa, pa + len) overlap? (No overflow.) */
+static bool overlaps(uint64_t a, uint64_t alen, uint64_t pa, uint64_t len)
+{
+	if (!alen || !len)
+		return false;
+	return a >= pa ? a - pa < len : pa - a < alen;
+}
+
+/* Whole root tables: 8 bytes per index of the top level (concatenated). */
+static uint64_t root_bytes(unsigned top_bits)
+{
+	return UINT64_C(8) << top_bits;
+}
+
 int model_cfg_check_free(struct smmukit_model *m, uint64_t pa, uint64_t len)
 {
 	size_t n = (size_t)m->cc_sets * m->cc_ways;
@@ -609,16 +623,31 @@ int model_cfg_check_free(struct smmukit_model *m, uint64_t pa, uint64_t len)
 		const struct ste_centry *se = &m->stec[i];
 		const struct cd_centry *ce = &m->cdc[i];
 
+		/*
+		 * A cached stage-1 STE still reaches its whole CD table
+		 * (2^S1CDMax CDs), even after CFGI_CD dropped the CDs. With
+		 * nesting S1ContextPtr is an IPA: the cached CDs hold their
+		 * PAs, and those are checked below.
+		 */
 		if (se->valid &&
 		    (in_range(se->ste_pa, pa, len) ||
 		     in_range(se->l1_pa, pa, len) ||
+		     (se->info.config == STE0_CFG_S1_TRANS &&
+		      overlaps(se->info.s1ctxptr,
+			       (uint64_t)SMMUV3_CD_SIZE << se->info.s1cdmax,
+			       pa, len)) ||
 		     ((se->info.config & 2) &&
-		      in_range(se->info.s2ttb, pa, len))))
+		      overlaps(se->info.s2ttb,
+			       root_bytes(se->info.s2_top_bits), pa, len))))
 			found++;
 		if (ce->valid &&
 		    (in_range(ce->cd_pa, pa, len) ||
-		     (!ce->info.epd0 && in_range(ce->info.ttb0, pa, len)) ||
-		     (!ce->info.epd1 && in_range(ce->info.ttb1, pa, len))))
+		     (!ce->info.epd0 &&
+		      overlaps(ce->info.ttb0, root_bytes(ce->info.top0), pa,
+			       len)) ||
+		     (!ce->info.epd1 &&
+		      overlaps(ce->info.ttb1, root_bytes(ce->info.top1), pa,
+			       len))))
 			found++;
 	}
 	return found;

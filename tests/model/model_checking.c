@@ -192,14 +192,77 @@ static void test_free_after_walk_flush(void **state)
 	/* ... and fine after. */
 	mt_free(&t, l3, 0);
 	assert_int_equal(mt_stats(&t).free_violations, 1);
-	/* Configuration: the cached CD references its page and the pgd. */
+	/*
+	 * Configuration: the cached CD references its page and the pgd; the
+	 * cached STE references the CD table too.
+	 */
 	cd = (mt_r64(&t, mt_ste_ptr(&t, SID)) & STE0_S1CONTEXTPTR);
-	assert_int_equal(smmukit_model_check_free(t.m, cd, 4096), 1);
+	assert_int_equal(smmukit_model_check_free(t.m, cd, 4096), 2);
 	assert_int_equal(smmukit_model_check_free(t.m, pt.root, 4096), 1);
 	assert_int_equal(smmukit_model_check_free(t.m, t.strtab_pa, 4096), 1);
 	mt_cfgi_all(&t);
 	assert_int_equal(mt_sync(&t), 0);
 	assert_int_equal(smmukit_model_check_free(t.m, cd, 4096), 0);
+	mt_teardown(&t);
+}
+
+/*
+ * A cached stage-1 STE still references its whole CD table after CFGI_CD
+ * dropped the CD itself, and a cached STE or CD references its whole root
+ * table, also the pages of a concatenated stage-2 root past the first.
+ */
+static void test_free_cd_table_and_whole_roots(void **state)
+{
+	struct mt t;
+	struct mt_pt pt, s2;
+	uint64_t a, cd, dw[4];
+
+	(void)state;
+	assert_int_equal(mt_setup(&t, "checking,ssidsize=4", NULL), 0);
+	assert_int_equal(mt_enable(&t, 6, false), 0);
+	assert_int_equal(mt_pt_init(&t, &pt, 1, 12, 48), 0);
+	cd = mt_alloc(&t, 0);
+	mt_cd_write(&t, cd, 1, &pt);
+	/* Four CDs (S1CDMax = 2); traffic without a substream uses CD 0. */
+	mt_ste_s1(dw, cd);
+	dw[0] |= smmukit_field_prep(STE0_S1CDMAX, 2);
+	dw[1] |= smmukit_field_prep(STE1_S1DSS, STE1_S1DSS_SSID0);
+	mt_ste_write(&t, SID, dw);
+	mt_cfgi_ste(&t, SID);
+	assert_int_equal(mt_sync(&t), 0);
+	a = mt_alloc(&t, 0);
+	mt_pt_map(&t, &pt, 0x1000, a, 12, MT_RW);
+	assert_int_equal(rd(&t, 0x1000), 0);
+	mt_cmd(&t, &(struct smmuv3_cmd){ .opcode = SMMUV3_OP_CFGI_CD,
+					 .cfgi = { .sid = SID } });
+	assert_int_equal(mt_sync(&t), 0);
+	/* The STE is still cached: its CD table, CD 3 included, is in use. */
+	assert_int_equal(smmukit_model_check_free(t.m, cd, 4096), 1);
+	assert_int_equal(smmukit_model_check_free(t.m, cd + 3 * 64, 64), 1);
+	assert_int_equal(smmukit_model_check_free(t.m, cd + 4 * 64, 64), 0);
+	mt_cfgi_ste(&t, SID);
+	assert_int_equal(mt_sync(&t), 0);
+	assert_int_equal(smmukit_model_check_free(t.m, cd, 4096), 0);
+
+	/* Stage 2, 4K, 40-bit IPA from level 1: two concatenated pages. */
+	s2.stage = 2;
+	s2.pg = 12;
+	s2.ias = 40;
+	s2.start = 1;
+	s2.top_bits = 10;
+	s2.root = mt_alloc(&t, 1);
+	mt_ste_s2(dw, 3, &s2, 48);
+	mt_ste_write(&t, SID + 1, dw);
+	mt_cfgi_ste(&t, SID + 1);
+	assert_int_equal(mt_sync(&t), 0);
+	mt_pt_map(&t, &s2, UINT64_C(1) << 39, a, 12, MT_RW);
+	assert_int_equal(smmukit_model_translate(t.m, SID + 1,
+						 SMMUKIT_MODEL_NO_SSID,
+						 UINT64_C(1) << 39, false, NULL),
+			 0);
+	assert_int_equal(smmukit_model_check_free(t.m, s2.root + 4096, 4096),
+			 1);
+	assert_int_equal(smmukit_model_check_free(t.m, s2.root, 4096), 1);
 	mt_teardown(&t);
 }
 
@@ -291,6 +354,7 @@ int main(void)
 		cmocka_unit_test(test_stale_through_walk_cache),
 		cmocka_unit_test(test_premature_table_free),
 		cmocka_unit_test(test_free_after_walk_flush),
+		cmocka_unit_test(test_free_cd_table_and_whole_roots),
 		cmocka_unit_test(test_noncoherent_sync_check),
 	};
 
