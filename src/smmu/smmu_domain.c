@@ -133,6 +133,9 @@ static void tlbi_base(const struct smmu_domain *d, bool leaf,
  * Invalidate [iova, iova + size) and wait. leaf: only leaf entries of
  * step_size bytes were removed (strict unmap); otherwise tables were
  * removed too (walk flush), and walk-cache entries must go as well.
+ * ttl_hint: every leaf removed is step_size bytes, so range commands may
+ * carry the TTL of that level; without it (a range widened over several
+ * page sizes) TTL=0, which hits entries of every level.
  * With RIL, range commands from the split helper; without, one command per
  * step. Past tlbi_max_cmds commands, one whole-context invalidation.
  *
@@ -144,7 +147,8 @@ static void tlbi_base(const struct smmu_domain *d, bool leaf,
  * returned.
  */
 static int invalidate_range(struct smmu_domain *d, uint64_t iova,
-			    uint64_t size, uint64_t step_size, bool leaf)
+			    uint64_t size, uint64_t step_size, bool leaf,
+			    bool ttl_hint)
 {
 	struct smmukit_smmu *s = d->smmu;
 	struct smmuv3_range_tlbi r[SMMUV3_RANGE_TLBI_MAX_CMDS];
@@ -159,7 +163,7 @@ static int invalidate_range(struct smmu_domain *d, uint64_t iova,
 	if (s->info.ril) {
 		int nr = smmuv3_range_tlbi_split(
 			iova, size, d->pg_shift,
-			leaf ? smmukit_ilog2(step_size) : 0, leaf, r,
+			leaf && ttl_hint ? smmukit_ilog2(step_size) : 0, leaf, r,
 			SMMUV3_RANGE_TLBI_MAX_CMDS);
 
 		if (nr < 0 || (unsigned)nr > s->tlbi_max_cmds ||
@@ -221,12 +225,37 @@ static int fo_flush_walk(void *cookie, uint64_t iova, uint64_t size,
 			 uint64_t granule)
 {
 	struct smmu_domain *d = cookie;
-	int ret = invalidate_range(d, iova, size, granule, false);
+	int ret = invalidate_range(d, iova, size, granule, false, false);
 
-	if (ret)
+	if (ret) {
 		smmukit_err(d->smmu->plat, "smmu: walk flush failed: %s",
 			    smmukit_errname(ret));
+		/* The next sync escalates to a whole-context invalidation. */
+		atomic_store_explicit(&d->walk_flush_failed, true,
+				      memory_order_release);
+	}
 	return ret;
+}
+
+/*
+ * If a walk flush of d failed since the last call, invalidate the whole
+ * context now (the flag is taken first, so a failure during the flush sets
+ * it again). 1 if that was done, 0 if not needed, or the error.
+ */
+static int escalate_failed_walk(struct smmu_domain *d)
+{
+	int ret;
+
+	if (!atomic_exchange_explicit(&d->walk_flush_failed, false,
+				      memory_order_acq_rel))
+		return 0;
+	ret = flush_context(d);
+	if (ret) {
+		atomic_store_explicit(&d->walk_flush_failed, true,
+				      memory_order_release);
+		return ret;
+	}
+	return 1;
 }
 
 static int sync_gathered(struct smmu_domain *d, struct smmukit_iotlb_gather *g)
@@ -235,8 +264,10 @@ static int sync_gathered(struct smmu_domain *d, struct smmukit_iotlb_gather *g)
 
 	if (smmukit_pgtable_gather_empty(g))
 		return 0;
-	ret = invalidate_range(d, g->start, g->end - g->start + 1, g->pgsize,
-			       true);
+	/* pgsize 0: widened after a failed sync, sizes mixed (fo_add_page). */
+	ret = invalidate_range(d, g->start, g->end - g->start + 1,
+			       g->pgsize ? g->pgsize : d->dom.granule, true,
+			       g->pgsize != 0);
 	if (!ret)
 		smmukit_pgtable_gather_reset_range(g);
 	return ret;
@@ -253,14 +284,19 @@ static void fo_add_page(struct smmukit_iotlb_gather *g, void *cookie,
 
 		if (ret) {
 			/* Keep the old range and widen it: over-invalidating
-			 * later is safe, dropping it is not. */
+			 * later is safe, dropping it is not. The range now
+			 * mixes page sizes (or had a gap filled), so no single
+			 * TTL describes it: pgsize 0 makes sync_gathered
+			 * invalidate it per granule with TTL=0, which hits a
+			 * cached block of any size. It also keeps every later
+			 * add_page disjoint, so the sync is retried then. */
 			smmukit_err(d->smmu->plat, "smmu: gathered sync failed: %s",
 				    smmukit_errname(ret));
 			if (iova < g->start)
 				g->start = iova;
 			if (iova + granule - 1 > g->end)
 				g->end = iova + granule - 1;
-			g->pgsize = smmukit_min_u64(g->pgsize, granule);
+			g->pgsize = 0;
 			return;
 		}
 	}
@@ -396,6 +432,8 @@ static int op_domain_alloc(struct smmukit_iommu *iommu,
 	d->nr_attached = 0;
 	d->asid = d->vmid = 0;
 	d->cd_mem = (struct smmukit_dma_pages){ 0 };
+	atomic_store_explicit(&d->walk_flush_failed, false,
+			      memory_order_relaxed);
 
 	smmukit_plat_lock(s->plat, &s->cfg_lock);
 	if (c.stage == 1)
@@ -654,6 +692,13 @@ static int op_iotlb_sync(struct smmukit_iommu_domain *dom,
 	/* Lazy: the caller's flush queue flushes later and owns the pages. */
 	if (smmukit_pgtable_gather_queued(g) || !paging(d))
 		return 0;
+	/* A failed walk flush: the whole context goes before anything is
+	 * freed (it covers the gathered range too). */
+	ret = escalate_failed_walk(d);
+	if (ret < 0)
+		return ret;	/* keep the table pages: see iommu_ops.h */
+	if (ret > 0)
+		smmukit_pgtable_gather_reset_range(g);
 	ret = sync_gathered(d, g);
 	if (ret)
 		return ret;	/* keep the table pages: see iommu_ops.h */
@@ -666,11 +711,15 @@ static int op_iotlb_sync(struct smmukit_iommu_domain *dom,
 static int op_flush_iotlb_all(struct smmukit_iommu_domain *dom)
 {
 	struct smmu_domain *d = to_sd(dom);
+	int ret;
 
 	if (!live(d))
 		return -SMMUKIT_EINVAL;
 	if (!paging(d))
 		return 0;
+	ret = escalate_failed_walk(d);
+	if (ret)
+		return ret < 0 ? ret : 0;
 	return flush_context(d);
 }
 

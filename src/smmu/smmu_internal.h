@@ -41,6 +41,14 @@ struct smmu_domain {
 	unsigned nr_attached;
 	/* Pool link while free; protected by smmu->cfg_lock. */
 	struct smmu_domain *next_free;
+	/*
+	 * A walk flush (flush_walk) of this domain failed: what it should
+	 * have removed may still be cached. Set by fo_flush_walk; taken
+	 * (exchanged to false) by the next strict iotlb_sync or
+	 * flush_iotlb_all, which then does a whole-context invalidation
+	 * before freeing anything, and sets it again if that fails.
+	 */
+	_Atomic bool walk_flush_failed;
 };
 
 /*

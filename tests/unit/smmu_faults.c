@@ -389,12 +389,18 @@ static void skip_cmdlog(struct harness *h, uint64_t *cursor)
 		;
 }
 
-/* Fill a stalled queue with unsynced commands until the space wait fails. */
+/*
+ * Fill a stalled queue with unsynced commands until the space wait fails.
+ * The filler (CFGI_STE of an unused stream) invalidates no translation, so
+ * it cannot hide a missing TLBI once the queue runs again.
+ */
 static void fill_stalled_queue(struct harness *h)
 {
-	struct smmuv3_cmd c = { .opcode = SMMUV3_OP_TLBI_NH_ALL };
+	struct smmuv3_cmd c = { .opcode = SMMUV3_OP_CFGI_STE };
 	int ret = 0;
 
+	c.cfgi.sid = 0x3e;
+	c.cfgi.leaf = true;
 	assert_int_equal(smmukit_model_inject(h->m, SMMUKIT_MODEL_FAULT_CMDQ_STALL, true), 0);
 	for (unsigned i = 0; i < 5000 && ret == 0; i++)
 		ret = smmukit_smmu_issue_cmds(h->s, &c, 1, false);
@@ -449,6 +455,123 @@ static void test_detach_retry_invalidates_cd(void **state)
 	h_down(&h);
 }
 
+static unsigned count_op_asid(const struct smmukit_model_cmd_rec *r, size_t n,
+			      unsigned op, uint32_t asid)
+{
+	unsigned c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if ((r[i].dw[0] & 0xff) == op &&
+		    smmukit_field_get(CMD0_ASID, r[i].dw[0]) == asid)
+			c++;
+	return c;
+}
+
+/*
+ * A walk flush that failed (full stalled queue: neither the by-address
+ * nor the whole-context invalidation could be queued) makes the next
+ * strict iotlb_sync invalidate the whole context before it frees the
+ * gather's table pages.
+ */
+static void test_failed_walk_flush_escalates(void **state)
+{
+	struct harness h;
+	struct smmukit_iommu_domain *dom;
+	struct smmukit_iotlb_gather g;
+	struct smmukit_dma_pages buf;
+	uint32_t sid = 4, asid;
+	struct smmukit_iommu_device dev = { &sid, 1 };
+	static struct smmukit_model_cmd_rec r[256];
+	uint64_t cursor = 0, pages;
+	size_t n;
+	unsigned char v;
+
+	h_up(&h, "checking");
+	buf = h_buf(&h, 0, 0x11);
+	assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, NULL, &dom), 0);
+	assert_int_equal(smmukit_smmu_domain_tag(dom, &asid, NULL), 0);
+	assert_int_equal(smmukit_iommu_attach_dev(dom, &dev), 0);
+	/* 4K pages in one 2M region: a level-3 table. */
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(smmukit_iommu_map_pages(dom, IOVA + i * SMMUKIT_SZ_4K,
+							 buf.pa, SMMUKIT_SZ_4K, 1,
+							 SMMUKIT_PROT_READ, NULL), 0);
+	assert_int_equal(h_dma_read(&h, sid, IOVA, &v, 1), 0);
+	fill_stalled_queue(&h);
+	pages = h_pages(&h);
+	smmukit_pgtable_gather_init(&g);
+	/* Unmapping the 2M block removes the table: its walk flush fails. */
+	assert_int_equal(smmukit_iommu_unmap_pages(dom, IOVA, SMMUKIT_SZ_2M, 1, &g),
+			 (int64_t)SMMUKIT_SZ_2M);
+	resume_queue(&h, &cursor);
+	assert_int_equal(smmukit_iommu_iotlb_sync(dom, &g), 0);
+	n = h_cmdlog(&h, &cursor, r, 256);
+	assert_int_equal(count_op_asid(r, n, SMMUV3_OP_TLBI_NH_ASID, asid), 1);
+	/* Taken: the next sync of an empty gather issues nothing. */
+	assert_int_equal(smmukit_iommu_iotlb_sync(dom, &g), 0);
+	assert_int_equal(h_cmdlog(&h, &cursor, r, 256), 0);
+	assert_int_equal(h_dma_read(&h, sid, IOVA, &v, 1), SMMUV3_EVT_F_TRANSLATION);
+	assert_int_equal(h_mstats(&h).stale_unmapped, 0);
+	/* The table page whose walk flush failed was neither freed nor
+	 * listed: it stays leaked on purpose (one 4K page). */
+	assert_int_equal(h_pages(&h), pages);
+	assert_int_equal(smmukit_iommu_detach_dev(dom, &dev), 0);
+	assert_int_equal(smmukit_iommu_domain_free(dom), 0);
+	h.base_pages += 1;
+	(void)smmukit_smmu_handle_evtq_irq(h.s);
+	smmukit_plat_free_pages(h.p, &buf);
+	h_down(&h);
+}
+
+/*
+ * With RIL: a gathered sync that fails widens the range over two page
+ * sizes; the later sync must not carry the smaller size's TTL, or the
+ * cached 2M block survives it (the model honours TTL).
+ */
+static void test_widened_gather_no_ttl(void **state)
+{
+	struct harness h;
+	struct smmukit_iommu_domain *dom;
+	struct smmukit_iotlb_gather g;
+	struct smmukit_dma_pages blk, pg;
+	uint32_t sid = 4;
+	struct smmukit_iommu_device dev = { &sid, 1 };
+	uint64_t cursor = 0;
+	uint64_t a = UINT64_C(0x40000000), b = a + SMMUKIT_SZ_2M;
+	unsigned char v;
+
+	h_up(&h, "ril,checking");
+	blk = h_buf(&h, 9, 0x22);	/* 2M, naturally aligned */
+	pg = h_buf(&h, 0, 0x33);
+	assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, NULL, &dom), 0);
+	assert_int_equal(smmukit_iommu_attach_dev(dom, &dev), 0);
+	assert_int_equal(smmukit_iommu_map_pages(dom, a, blk.pa, SMMUKIT_SZ_2M, 1,
+						 SMMUKIT_PROT_READ, NULL), 0);
+	assert_int_equal(smmukit_iommu_map_pages(dom, b, pg.pa, SMMUKIT_SZ_4K, 1,
+						 SMMUKIT_PROT_READ, NULL), 0);
+	assert_int_equal(h_dma_read(&h, sid, a + 0x1000, &v, 1), 0);
+	assert_int_equal(v, 0x22);
+	assert_int_equal(h_dma_read(&h, sid, b, &v, 1), 0);
+	fill_stalled_queue(&h);
+	smmukit_pgtable_gather_init(&g);
+	assert_int_equal(smmukit_iommu_unmap_pages(dom, a, SMMUKIT_SZ_2M, 1, &g),
+			 (int64_t)SMMUKIT_SZ_2M);
+	/* Another page size: the sync of the 2M range fails, range widens. */
+	assert_int_equal(smmukit_iommu_unmap_pages(dom, b, SMMUKIT_SZ_4K, 1, &g),
+			 (int64_t)SMMUKIT_SZ_4K);
+	resume_queue(&h, &cursor);
+	assert_int_equal(smmukit_iommu_iotlb_sync(dom, &g), 0);
+	assert_int_equal(h_dma_read(&h, sid, a + 0x1000, &v, 1), SMMUV3_EVT_F_TRANSLATION);
+	assert_int_equal(h_dma_read(&h, sid, b, &v, 1), SMMUV3_EVT_F_TRANSLATION);
+	assert_int_equal(h_mstats(&h).stale_unmapped, 0);
+	assert_int_equal(smmukit_iommu_detach_dev(dom, &dev), 0);
+	assert_int_equal(smmukit_iommu_domain_free(dom), 0);
+	(void)smmukit_smmu_handle_evtq_irq(h.s);
+	smmukit_plat_free_pages(h.p, &blk);
+	smmukit_plat_free_pages(h.p, &pg);
+	h_down(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -458,6 +581,8 @@ int main(void)
 		cmocka_unit_test(test_gerror_ack_and_sfm),
 		cmocka_unit_test(test_cr0ack_timeout),
 		cmocka_unit_test(test_detach_retry_invalidates_cd),
+		cmocka_unit_test(test_failed_walk_flush_escalates),
+		cmocka_unit_test(test_widened_gather_no_ttl),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
