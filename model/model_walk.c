@@ -139,6 +139,28 @@ static int s2_xlate(struct smmukit_model *m, const struct xcfg *xc,
 	return 0;
 }
 
+/*
+ * The PA of a nested stage-1 table at IPA ipa, for the walk cache's free
+ * check: a stage-2 walk as the checking mode does one, without caches,
+ * statistics or events. false if stage 2 does not map it.
+ */
+static bool nested_table_pa(struct smmukit_model *m, const struct xcfg *xc,
+			    uint64_t ipa, uint64_t *pa, uint64_t now)
+{
+	struct xres r2 = { 0 };
+	struct leaf l2;
+	bool in_check = m->in_check;
+	int ret;
+
+	m->in_check = true;
+	ret = s2_xlate(m, xc, ipa, false, EVT1_CLASS_TT, false, &r2, &l2, now);
+	m->in_check = in_check;
+	if (ret)
+		return false;
+	*pa = l2.oa;
+	return true;
+}
+
 /* Read one descriptor; nested stage-1 tables live at IPAs. */
 static int read_desc(struct smmukit_model *m, const struct xcfg *xc,
 		     const struct stage_params *sp, uint64_t addr,
@@ -245,7 +267,10 @@ found:
 				ap_rdonly |= !!(smmukit_field_get(LPAE_TABLE_AP,
 								  desc) & 2);
 			}
-			if (use_wc && !m->in_check)
+			/* Nested stage 1: cache the table's PA, not its IPA. */
+			if (use_wc && !m->in_check &&
+			    (sp->stage == 2 || !xc->s2 ||
+			     nested_table_pa(m, xc, next, &next_pa, now)))
 				wc_insert(m, sp->stage, xc, level,
 					  in & ~((UINT64_C(1) << sh) - 1), pg,
 					  next, next_pa, ap_rdonly, ap_noel0);

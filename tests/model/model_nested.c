@@ -124,6 +124,36 @@ static void test_nested_translation(void **state)
 	mt_teardown(&n.t);
 }
 
+/*
+ * Nested stage-1 walk-cache entries hold the PA of the next table (stage 2
+ * applied), so freeing that page is caught and freeing the page whose PA
+ * equals the table's IPA is not.
+ */
+static void test_nested_walk_cache_holds_pa(void **state)
+{
+	struct nest n;
+	uint64_t data, l2, l3, iova = 0x200000;
+	char buf[4];
+
+	(void)state;
+	setup(&n);
+	data = mt_alloc(&n.t, 0);
+	s2_map_range(&n, data, 4096);
+	s1_map(&n, iova, data - IPA_OFF);
+	attach(&n, 1, 3);
+	assert_int_equal(mt_dma_read(&n.t, SID, iova, buf, 4), 0);
+	l2 = (mt_r64(&n.t, n.s1.root + ((iova >> 30) & 511) * 8) &
+	      LPAE_DESC_OA_48) + IPA_OFF;
+	l3 = (mt_r64(&n.t, l2 + ((iova >> 21) & 511) * 8) & LPAE_DESC_OA_48) +
+	     IPA_OFF;
+	assert_true(mt_stats(&n.t).walkcache_valid > 0);
+	assert_int_equal(smmukit_model_check_free(n.t.m, l2, 4096), 1);
+	assert_int_equal(smmukit_model_check_free(n.t.m, l3, 4096), 1);
+	assert_int_equal(smmukit_model_check_free(n.t.m, l3 - IPA_OFF, 4096), 0);
+	assert_int_equal(smmukit_model_check_free(n.t.m, l2 - IPA_OFF, 4096), 0);
+	mt_teardown(&n.t);
+}
+
 static void test_nested_faults(void **state)
 {
 	struct nest n;
@@ -191,6 +221,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nested_translation),
 		cmocka_unit_test(test_nested_faults),
+		cmocka_unit_test(test_nested_walk_cache_holds_pa),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
