@@ -113,7 +113,8 @@ struct smmukit_smmu_stats {
  * and reset it into a working state (SMMUEN=1, every stream aborting or
  * bypassing). Logs one summary line. Errors: -EINVAL (bad config),
  * -ENODEV (an SMMU this driver cannot drive: no AArch64 tables, big-endian
- * only, preset or relative tables, no usable stage or granule), -ENOMEM,
+ * only, preset or relative tables, stall model forced, no usable stage or
+ * granule), -ENOMEM,
  * -ETIMEDOUT (a register handshake or CMD_SYNC did not complete).
  */
 int smmukit_smmu_probe(const struct smmukit_smmu_config *cfg,

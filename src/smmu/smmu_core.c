@@ -98,6 +98,12 @@ static int probe_idrs(struct smmukit_smmu *s)
 			    idr1);
 		return -SMMUKIT_ENODEV;
 	}
+	/* Stall forced: faulting transactions always stall and must be
+	 * resumed (CD.S=1 required); the driver has no stall handling. */
+	if (smmukit_field_get(IDR0_STALL_MODEL, idr0) == IDR0_STALL_MODEL_FORCE) {
+		smmukit_err(s->plat, "smmu: stall model forced (IDR0.STALL_MODEL 2) unsupported");
+		return -SMMUKIT_ENODEV;
+	}
 	in->s1 = idr0 & IDR0_S1P;
 	in->s2 = idr0 & IDR0_S2P;
 	if (!in->s1 && !in->s2) {

@@ -230,6 +230,9 @@ static void test_refuses_undrivable(void **state)
 		{ SMMUV3_IDR1, (uint32_t)IDR1_QUEUES_PRESET, 0 },
 		{ SMMUV3_IDR5, 0, (uint32_t)(IDR5_GRAN4K | IDR5_GRAN16K | IDR5_GRAN64K) },
 		{ SMMUV3_AIDR, 0x10, 0 },
+		/* Stall forced (STALL_MODEL, bits 25:24, = 2): no stall handling. */
+		{ SMMUV3_IDR0, (uint32_t)IDR0_STALL_MODEL_FORCE << 24,
+		  (uint32_t)IDR0_STALL_MODEL },
 	};
 
 	for (unsigned i = 0; i < SMMUKIT_ARRAY_SIZE(lies); i++) {
