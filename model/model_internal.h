@@ -117,6 +117,13 @@ struct walk_entry {
 	bool ap_rdonly, ap_noel0;	/* hierarchical APTable so far */
 };
 
+/*
+ * Table descriptors one translation can pass: a nested walk reads at most
+ * 4 stage-1 descriptors, each behind a stage-2 walk of up to 3 tables,
+ * then the final stage-2 walk. Fills beyond this are simply not cached.
+ */
+#define MODEL_WC_PEND_MAX 32
+
 struct ste_centry {
 	bool valid;
 	uint32_t sid;
@@ -216,6 +223,12 @@ struct smmukit_model {
 	bool no_msi;		/* fault injection: skip CMD_SYNC MSI writes */
 	struct shadow_map shadow;
 	bool in_check;		/* fresh walk in progress: no caches, no stats */
+	/*
+	 * Walk-cache fills of the translation in progress, inserted only if
+	 * it succeeds (walks that fault are never cached). Model lock.
+	 */
+	struct walk_entry wc_pend[MODEL_WC_PEND_MAX];
+	unsigned wc_pend_n;
 };
 
 /* model.c */

@@ -43,31 +43,50 @@ static bool wc_match(const struct walk_entry *w, unsigned stage,
 	       w->vmid == xc->vmid && (stage == 2 || w->asid == xc->asid);
 }
 
-static void wc_insert(struct smmukit_model *m, unsigned stage,
-		      const struct xcfg *xc, unsigned level, uint64_t va,
-		      unsigned pg, uint64_t next, uint64_t next_pa,
-		      bool ap_rdonly, bool ap_noel0)
+/* Put one table descriptor in the walk cache (capacity may evict). */
+static void wc_insert(struct smmukit_model *m, const struct walk_entry *src)
 {
-	unsigned shift = level_shift(pg, level);
+	unsigned shift = level_shift(src->pgshift, src->level);
 	struct walk_entry *set, *w = NULL;
 
-	if (level > 2 || !m->wc)
-		return;
-	set = wc_set(m, level, va, shift);
+	set = wc_set(m, src->level, src->va, shift);
 	for (unsigned i = 0; i < m->wc_ways; i++) {
-		if (!set[i].stage ||
-		    wc_match(&set[i], stage, xc, level, va, pg)) {
+		const struct walk_entry *e = &set[i];
+
+		if (!e->stage ||
+		    (e->stage == src->stage && e->level == src->level &&
+		     e->va == src->va && e->pgshift == src->pgshift &&
+		     e->regime == src->regime && e->vmid == src->vmid &&
+		     e->asid == src->asid)) {
 			w = &set[i];
 			break;
 		}
 	}
 	if (!w) {
-		uint32_t *v = &m->wc_victim[level * m->wc_sets +
-					    ((va >> shift) & (m->wc_sets - 1))];
+		uint32_t *v = &m->wc_victim[src->level * m->wc_sets +
+					    ((src->va >> shift) &
+					     (m->wc_sets - 1))];
 		w = &set[*v % m->wc_ways];
 		*v = *v + 1;
 		m->stats.walkcache_evictions++;
 	}
+	*w = *src;
+}
+
+/*
+ * Note a table descriptor of the walk in progress; it reaches the walk
+ * cache only when the whole translation succeeds (wc_commit).
+ */
+static void wc_note(struct smmukit_model *m, unsigned stage,
+		    const struct xcfg *xc, unsigned level, uint64_t va,
+		    unsigned pg, uint64_t next, uint64_t next_pa,
+		    bool ap_rdonly, bool ap_noel0)
+{
+	struct walk_entry *w;
+
+	if (level > 2 || !m->wc || m->wc_pend_n >= MODEL_WC_PEND_MAX)
+		return;
+	w = &m->wc_pend[m->wc_pend_n++];
 	w->va = va;
 	w->next = next;
 	w->next_pa = next_pa;
@@ -79,6 +98,13 @@ static void wc_insert(struct smmukit_model *m, unsigned stage,
 	w->pgshift = (uint8_t)pg;
 	w->ap_rdonly = ap_rdonly;
 	w->ap_noel0 = ap_noel0;
+}
+
+static void wc_commit(struct smmukit_model *m)
+{
+	for (unsigned i = 0; i < m->wc_pend_n; i++)
+		wc_insert(m, &m->wc_pend[i]);
+	m->wc_pend_n = 0;
 }
 
 /* ---- the walker ---- */
@@ -271,7 +297,7 @@ found:
 			if (use_wc && !m->in_check &&
 			    (sp->stage == 2 || !xc->s2 ||
 			     nested_table_pa(m, xc, next, &next_pa, now)))
-				wc_insert(m, sp->stage, xc, level,
+				wc_note(m, sp->stage, xc, level,
 					  in & ~((UINT64_C(1) << sh) - 1), pg,
 					  next, next_pa, ap_rdonly, ap_noel0);
 			table = next;
@@ -326,13 +352,9 @@ found:
 	return 0;
 }
 
-/*
- * Full translation of iova for the configuration xc: stage 1, stage 2, or
- * both. r->event is 0 on success, with pa, size_log2, level, r/w, global.
- */
-void model_translate_walk(struct smmukit_model *m, const struct xcfg *xc,
-			  uint64_t iova, bool is_write, bool use_wc,
-			  struct xres *r, uint64_t now)
+static void translate_stages(struct smmukit_model *m, const struct xcfg *xc,
+			     uint64_t iova, bool is_write, bool use_wc,
+			     struct xres *r, uint64_t now)
 {
 	struct leaf l1 = { 0 }, l2 = { 0 };
 	uint64_t ipa = iova;
@@ -435,6 +457,30 @@ void model_translate_walk(struct smmukit_model *m, const struct xcfg *xc,
 xlate_fault:
 	fault(r, SMMUV3_EVT_F_TRANSLATION, xc->cd->r);
 	r->class_ = EVT1_CLASS_IN;
+}
+
+/*
+ * Full translation of iova for the configuration xc: stage 1, stage 2, or
+ * both. r->event is 0 on success, with pa, size_log2, level, r/w, global.
+ * The table descriptors it passed enter the walk cache only on success:
+ * the architecture would allow caching the valid ones of a faulting walk,
+ * but the model keeps the stricter rule that walks that fault are never
+ * cached, so a fault leaves no trace in any cache.
+ */
+void model_translate_walk(struct smmukit_model *m, const struct xcfg *xc,
+			  uint64_t iova, bool is_write, bool use_wc,
+			  struct xres *r, uint64_t now)
+{
+	bool fill = use_wc && !m->in_check;
+
+	if (fill)
+		m->wc_pend_n = 0;
+	translate_stages(m, xc, iova, is_write, use_wc, r, now);
+	if (fill) {
+		if (!r->event)
+			wc_commit(m);
+		m->wc_pend_n = 0;
+	}
 }
 
 /* ---- IOTLB ---- */

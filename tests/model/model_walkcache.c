@@ -188,6 +188,54 @@ static void test_stage2_walk_cache(void **state)
 	mt_teardown(&t);
 }
 
+/*
+ * Walks that fault are never cached, not even their valid table
+ * descriptors: the walk cache is unchanged after a faulting walk (missing
+ * leaf, permission, stage 2 of the output in a nested-free S2 stream), and
+ * filled by the first walk that succeeds.
+ */
+static void test_faulting_walk_not_cached(void **state)
+{
+	struct mt t;
+	struct mt_pt pt, s2;
+	uint64_t a, dw[4];
+	char b[4];
+
+	(void)state;
+	assert_int_equal(mt_setup(&t, NULL, NULL), 0);
+	assert_int_equal(mt_enable(&t, 6, false), 0);
+	assert_int_equal(mt_s1_stream(&t, SID, 1, &pt), 0);
+	a = mt_alloc(&t, 0);
+	mt_pt_map(&t, &pt, 0x1000, a, 12, MT_R);	/* creates L1..L3 */
+	mt_pt_unmap(&t, &pt, 0x1000);
+	assert_int_equal(mt_stats(&t).walkcache_valid, 0);
+	/* No leaf: F_TRANSLATION at level 3 after three table descriptors. */
+	assert_int_equal(mt_dma_read(&t, SID, 0x1000, b, 4),
+			 SMMUV3_EVT_F_TRANSLATION);
+	assert_int_equal(mt_stats(&t).walkcache_valid, 0);
+	/* Read-only leaf written: F_PERMISSION, still nothing cached. */
+	mt_pt_map(&t, &pt, 0x1000, a, 12, MT_R);
+	assert_int_equal(mt_dma_write(&t, SID, 0x1000, b, 4),
+			 SMMUV3_EVT_F_PERMISSION);
+	assert_int_equal(mt_stats(&t).walkcache_valid, 0);
+	assert_int_equal(mt_stats(&t).walk_faults, 2);
+	/* The first walk that succeeds fills levels 0..2. */
+	assert_int_equal(mt_dma_read(&t, SID, 0x1000, b, 4), 0);
+	assert_int_equal(mt_stats(&t).walkcache_valid, 3);
+
+	/* Stage 2: a leaf beyond S2PS (F_ADDR_SIZE) is not cached either. */
+	assert_int_equal(mt_pt_init(&t, &s2, 2, 12, 40), 0);
+	mt_pt_map(&t, &s2, 0x2000, UINT64_C(1) << 40, 12, MT_RW);
+	mt_ste_s2(dw, 2, &s2, 40);
+	mt_ste_write(&t, SID + 1, dw);
+	mt_cfgi_ste(&t, SID + 1);
+	assert_int_equal(mt_sync(&t), 0);
+	assert_int_equal(mt_dma_read(&t, SID + 1, 0x2000, b, 4),
+			 SMMUV3_EVT_F_ADDR_SIZE);
+	assert_int_equal(mt_stats(&t).walkcache_valid, 3);
+	mt_teardown(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +244,7 @@ int main(void)
 		cmocka_unit_test(test_no_walk_cache),
 		cmocka_unit_test(test_capacity),
 		cmocka_unit_test(test_stage2_walk_cache),
+		cmocka_unit_test(test_faulting_walk_not_cached),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
