@@ -492,7 +492,18 @@ static void write_cr0(struct smmukit_model *m, uint32_t val, uint64_t now)
 static void write_gerrorn(struct smmukit_model *m, uint32_t val, uint64_t now)
 {
 	bool was_err = (m->gerror ^ m->gerrorn) & GERROR_CMDQ_ERR;
+	uint32_t active = m->gerror ^ m->gerrorn;
 
+	/*
+	 * Software acknowledges an active error by toggling its GERRORN bit;
+	 * toggling an inactive one would make the next real error of that
+	 * kind look acknowledged (GERROR would toggle back to GERRORN).
+	 */
+	if ((val ^ m->gerrorn) & ~active & (uint32_t)GERROR_VALID_MASK) {
+		model_refuse(m, SMMUV3_GERRORN,
+			     "GERRORN toggles a bit whose error is not active");
+		return;
+	}
 	m->gerrorn = val & (uint32_t)GERROR_VALID_MASK;
 	if (was_err && !((m->gerror ^ m->gerrorn) & GERROR_CMDQ_ERR) &&
 	    m->cmdq_blocked) {

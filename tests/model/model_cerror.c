@@ -162,6 +162,39 @@ static void test_range_tlbi_misaligned_ttl(void **state)
 	mt_teardown(&t);
 }
 
+/*
+ * A GERRORN write that toggles a bit whose error is not active is refused:
+ * accepting it would make the next real error of that kind look
+ * acknowledged, hiding it.
+ */
+static void test_gerrorn_inactive_toggle_refused(void **state)
+{
+	struct mt t;
+	uint64_t refused;
+
+	(void)state;
+	assert_int_equal(mt_setup(&t, NULL, NULL), 0);
+	assert_int_equal(mt_enable(&t, 6, false), 0);
+	refused = mt_stats(&t).refused_writes;
+	mt_wr32(&t, SMMUV3_GERRORN, (uint32_t)GERROR_CMDQ_ERR);
+	assert_int_equal(mt_rd32(&t, SMMUV3_GERRORN), 0);
+	assert_int_equal(mt_stats(&t).refused_writes, refused + 1);
+	/* The next real command error is visible and handled as usual. */
+	stop_fix_resume(&t, 0x07, 0);
+	/* Acknowledging an active error is not refused. */
+	assert_int_equal(mt_stats(&t).refused_writes, refused + 1);
+	/* With CMDQ_ERR active, toggling another bit as well is refused. */
+	mt_tlbi_asid(&t, 1, 0);
+	mt_cmd_raw(&t, 0x07, 0);
+	assert_int_equal(mt_sync(&t), -SMMUKIT_ETIMEDOUT);
+	assert_true(cmdq_err_active(&t));
+	mt_wr32(&t, SMMUV3_GERRORN, mt_rd32(&t, SMMUV3_GERROR) ^
+					    (uint32_t)GERROR_EVENTQ_ABT_ERR);
+	assert_true(cmdq_err_active(&t));
+	assert_int_equal(mt_stats(&t).refused_writes, refused + 2);
+	mt_teardown(&t);
+}
+
 static void test_abt_outside_memory(void **state)
 {
 	struct mt t;
@@ -243,6 +276,7 @@ int main(void)
 		cmocka_unit_test(test_ill_variants),
 		cmocka_unit_test(test_trace_reports_cerror),
 		cmocka_unit_test(test_range_tlbi_misaligned_ttl),
+		cmocka_unit_test(test_gerrorn_inactive_toggle_refused),
 		cmocka_unit_test(test_abt_outside_memory),
 		cmocka_unit_test(test_stall_fault),
 		cmocka_unit_test(test_stall_at_runtime),
