@@ -115,6 +115,30 @@ static uint32_t refresh_cons(struct smmu_cmdq *q)
 	return reg;
 }
 
+/*
+ * Waiters look at GERROR (two MMIO reads) only every GERROR_POLL_EVERY
+ * polls, and at every poll once half the deadline has passed: a command
+ * error stops the queue, so it shows up as a wait that does not end, and
+ * the common case of a sync completing after a few polls costs no GERROR
+ * read at all (in MSI mode a poll is then a plain memory load).
+ * CMDQ_CONS.ERR is no trigger on its own: it may keep the code of an error
+ * already handled (QEMU keeps it), which would make every poll a slow one.
+ */
+#define GERROR_POLL_EVERY 64u
+
+static bool gerror_due(struct smmu_cmdq *q, unsigned *polls, uint64_t start)
+{
+	if (++*polls % GERROR_POLL_EVERY == 0)
+		return true;
+	return (now_ns(q) - start) * 2 >= q->smmu->timeout_ns;
+}
+
+/* SFM_ERR was reported: the SMMU is off until reset, nothing completes. */
+static bool smmu_failed(struct smmu_cmdq *q)
+{
+	return atomic_load_explicit(&q->smmu->failed, memory_order_acquire);
+}
+
 static bool gerror_cmdq_active(struct smmu_cmdq *q)
 {
 	uint32_t g = smmu_read32(q->smmu, SMMUV3_GERROR);
@@ -206,6 +230,7 @@ static int wait_for_space(struct smmu_cmdq *q, unsigned need)
 {
 	uint64_t size = UINT64_C(1) << q->log2size;
 	uint64_t start = now_ns(q);
+	unsigned polls = 0;
 	uint32_t reg = 0;
 
 	for (;;) {
@@ -218,7 +243,9 @@ static int wait_for_space(struct smmu_cmdq *q, unsigned need)
 		cons = atomic_load_explicit(&q->cons64, memory_order_acquire);
 		if (q->prod64 + need - cons <= size)
 			return 0;
-		if (smmukit_field_get(CMDQ_CONS_ERR, reg) || gerror_cmdq_active(q))
+		if (smmu_failed(q))
+			return -SMMUKIT_EIO;
+		if (gerror_due(q, &polls, start))
 			cerror_locked(q);
 		if (now_ns(q) - start >= q->smmu->timeout_ns) {
 			atomic_fetch_add_explicit(&q->stat_timeouts, 1,
@@ -324,23 +351,25 @@ static bool sync_done(struct sync_wait *w)
 	return atomic_load_explicit(&q->cons64, memory_order_acquire) > w->pos;
 }
 
-/* Step 5 (no lock): wait for the sync, recovering command errors. */
+/* Step 5 (no lock): wait for the sync, recovering command errors; -EIO
+ * as soon as SFM_ERR is seen. */
 static int wait_for_sync(struct smmu_cmdq *q, struct sync_wait *w)
 {
 	uint64_t start = now_ns(q);
-	uint32_t reg = 0;
+	unsigned polls = 0;
 
 	for (;;) {
 		if (!q->msi)
-			reg = refresh_cons(q);
+			refresh_cons(q);
 		if (sync_done(w))
 			return 0;
-		if ((!q->msi && smmukit_field_get(CMDQ_CONS_ERR, reg)) ||
-		    gerror_cmdq_active(q))
+		if (smmu_failed(q))
+			return -SMMUKIT_EIO;
+		if (gerror_due(q, &polls, start) && gerror_cmdq_active(q))
 			smmu_cmdq_handle_cerror(q);
 		if (now_ns(q) - start >= q->smmu->timeout_ns) {
 			if (!q->msi)
-				reg = refresh_cons(q);
+				refresh_cons(q);
 			if (sync_done(w))
 				return 0;
 			atomic_fetch_add_explicit(&q->stat_timeouts, 1,
@@ -360,8 +389,10 @@ static int wait_for_sync(struct smmu_cmdq *q, struct sync_wait *w)
  * Insert n commands, plus a CMD_SYNC when sync is set:
  *  1. take the queue lock and wait (bounded, one deadline) until n + 1
  *     slots are free, refreshing cons64 from CMDQ_CONS and recovering a
- *     command error if the queue stopped; the lock is dropped around each
- *     relax(), which may run timer callbacks that submit commands;
+ *     command error if the queue stopped (GERROR looked at every 64 polls
+ *     and in the second half of the deadline; -EIO after SFM_ERR); the
+ *     lock is dropped around each relax(), which may run timer callbacks
+ *     that submit commands;
  *  2. write the n commands at prod64 (single-copy-atomic stores);
  *  3. if a sync is wanted and no command was added since the last
  *     CMD_SYNC, coalesce: wait for that one instead; otherwise build a

@@ -86,7 +86,8 @@ void smmu_cmdq_reset_state(struct smmu_cmdq *q);
 
 /*
  * Insert n encoded commands (n <= batch_max), plus a CMD_SYNC when sync,
- * and wait for that sync. 0, or -ETIMEDOUT (reported with PROD/CONS).
+ * and wait for that sync. 0, -ETIMEDOUT (reported with PROD/CONS), or
+ * -EIO once SFM_ERR was reported (also noticed by a waiter already waiting).
  */
 int smmu_cmdq_issue(struct smmu_cmdq *q, const uint64_t (*dw)[2], unsigned n,
 	       bool sync);

@@ -32,6 +32,10 @@ struct shim {
 	uint32_t gerrorn;
 	unsigned cr0_zero_writes;
 	bool freeze_ack;	/* CR0ACK / IRQ_CTRLACK never change */
+	/* CMDQ_CONS.ERR keeps the last error code (QEMU does). */
+	bool sticky_err;
+	uint32_t sticky;
+	unsigned gerror_reads;	/* GERROR + GERRORN reads */
 };
 
 static uint32_t sh_r32(void *ctx, uint64_t off)
@@ -39,6 +43,13 @@ static uint32_t sh_r32(void *ctx, uint64_t off)
 	struct shim *s = ctx;
 	uint32_t v = s->real.ops->read32(s->real.ctx, off);
 
+	if (off == SMMUV3_GERROR || off == SMMUV3_GERRORN)
+		s->gerror_reads++;
+	if (off == SMMUV3_CMDQ_CONS && s->sticky_err) {
+		if (v & CMDQ_CONS_ERR)
+			s->sticky = v & (uint32_t)CMDQ_CONS_ERR;
+		v |= s->sticky;
+	}
 	if (off == SMMUV3_GERROR)
 		v ^= s->fake_gerror;
 	if (s->freeze_ack && (off == SMMUV3_CR0ACK || off == SMMUV3_IRQ_CTRLACK))
@@ -177,11 +188,13 @@ static void unstall(struct shim *s)
 
 static const struct smmukit_mmio_ops shim_ops = { sh_r32, sh_r64, sh_w32, sh_w64 };
 
-static void up_with_shim(struct harness *h, struct shim *s, const char *keys)
+static void up_with_shim_prof(struct harness *h, struct shim *s,
+			      const char *keys,
+			      const struct smmukit_model_profile *prof)
 {
 	struct smmukit_smmu_config c;
 
-	h_model(h, keys);
+	h_model_prof(h, keys, prof);
 	h_config(h, &c);
 	memset(s, 0, sizeof(*s));
 	s->real = c.mmio;
@@ -190,6 +203,11 @@ static void up_with_shim(struct harness *h, struct shim *s, const char *keys)
 	c.mmio.ctx = s;
 	assert_int_equal(smmukit_smmu_probe(&c, &h->s), 0);
 	h->iommu = smmukit_smmu_iommu(h->s);
+}
+
+static void up_with_shim(struct harness *h, struct shim *s, const char *keys)
+{
+	up_with_shim_prof(h, s, keys, NULL);
 }
 
 static void test_stall_after_probe(void **state)
@@ -572,6 +590,110 @@ static void test_widened_gather_no_ttl(void **state)
 	h_down(&h);
 }
 
+/*
+ * Waiters read GERROR only every 64 polls (or late in the deadline): a
+ * sync that completes after a poll or two costs no GERROR read, in CONS
+ * and in MSI mode, also when CMDQ_CONS.ERR keeps a stale error code; a
+ * command error is still recovered.
+ */
+static void test_waiters_rarely_read_gerror(void **state)
+{
+	static const char *const keys[] = { "hyp=0", "hyp=0,msi,coherent" };
+
+	for (unsigned k = 0; k < 2; k++) {
+		struct harness h;
+		struct shim s;
+		struct smmukit_model_profile prof;
+		struct smmuv3_cmd bad = { .opcode = SMMUV3_OP_TLBI_EL2_ALL };
+		struct smmuv3_cmd ok = { .opcode = SMMUV3_OP_TLBI_NH_ALL };
+		struct smmukit_smmu_info info;
+		struct smmukit_smmu_stats st;
+		unsigned before;
+
+		smmukit_model_profile_zero(&prof);
+		assert_int_equal(smmukit_model_profile_set(&prof, "cmd_sync_ns",
+							   k ? "20000" : "2000"), 0);
+		up_with_shim_prof(&h, &s, keys[k], &prof);
+		assert_int_equal(smmukit_smmu_get_info(h.s, &info), 0);
+		assert_int_equal(info.msi_sync, k == 1);
+		s.sticky_err = true;
+		before = s.gerror_reads;
+		for (int i = 0; i < 100; i++)
+			assert_int_equal(smmukit_smmu_issue_cmds(h.s, &ok, 1, true), 0);
+		assert_true(s.gerror_reads - before < 10);
+		/* CERROR_ILL (TLBI_EL2_ALL without HYP): still recovered. */
+		assert_int_equal(smmukit_smmu_issue_cmds(h.s, &bad, 1, true), 0);
+		assert_int_equal(smmukit_smmu_get_stats(h.s, &st), 0);
+		assert_int_equal(st.cerrors, 1);
+		assert_int_not_equal(s.sticky, 0);
+		before = s.gerror_reads;
+		for (int i = 0; i < 100; i++)
+			assert_int_equal(smmukit_smmu_issue_cmds(h.s, &ok, 1, true), 0);
+		assert_true(s.gerror_reads - before < 10);
+		h_down(&h);
+	}
+}
+
+struct sfm_timer {
+	struct smmukit_timer t;
+	struct harness *h;
+	struct shim *s;
+	int ret;
+};
+
+static void raise_sfm(struct smmukit_timer *t)
+{
+	struct sfm_timer *st = smmukit_container_of(t, struct sfm_timer, t);
+
+	st->s->fake_gerror = (uint32_t)GERROR_SFM_ERR;
+	st->ret = smmukit_smmu_handle_gerror_irq(st->h->s);
+}
+
+/*
+ * SFM_ERR while a submitter waits (for a sync, or for space): the waiter
+ * returns -EIO at once instead of spinning out its whole deadline.
+ */
+static void test_waiter_sees_sfm(void **state)
+{
+	for (unsigned space = 0; space < 2; space++) {
+		struct harness h;
+		struct shim s;
+		struct sfm_timer st;
+		struct smmuv3_cmd c = { .opcode = SMMUV3_OP_TLBI_NH_ALL };
+		uint64_t t0;
+		int ret = 0;
+
+		up_with_shim(&h, &s, "");
+		s.drop_prod = true;
+		if (space) {
+			/* Fill the queue first (each fill times out once). */
+			for (unsigned i = 0; i < 5000 && ret == 0; i++)
+				ret = smmukit_smmu_issue_cmds(h.s, &c, 1, false);
+			assert_int_equal(ret, -SMMUKIT_ETIMEDOUT);
+		}
+		st.h = &h;
+		st.s = &s;
+		st.ret = 0;
+		smmukit_plat_timer_init(h.p, &st.t, raise_sfm);
+		t0 = smmukit_plat_clock_ns(h.p);
+		smmukit_plat_timer_arm(h.p, &st.t, t0 + 100000);
+		/* A new command + sync (a bare sync would coalesce with
+		 * probe's, already complete). */
+		ret = smmukit_smmu_issue_cmds(h.s, &c, 1, !space);
+		assert_int_equal(ret, -SMMUKIT_EIO);
+		assert_int_equal(st.ret, -SMMUKIT_EIO);
+		/* Well before the 2 ms poll timeout. */
+		assert_true(smmukit_plat_clock_ns(h.p) - t0 < 500000);
+		smmukit_plat_timer_destroy(h.p, &st.t);
+		s.fake_gerror = 0;
+		s.gerrorn_written = false;
+		unstall(&s);
+		assert_int_equal(smmukit_smmu_reset(h.s), 0);
+		assert_int_equal(smmukit_smmu_sync(h.s), 0);
+		h_down(&h);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -583,6 +705,8 @@ int main(void)
 		cmocka_unit_test(test_detach_retry_invalidates_cd),
 		cmocka_unit_test(test_failed_walk_flush_escalates),
 		cmocka_unit_test(test_widened_gather_no_ttl),
+		cmocka_unit_test(test_waiters_rarely_read_gerror),
+		cmocka_unit_test(test_waiter_sees_sfm),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
