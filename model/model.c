@@ -814,6 +814,16 @@ int smmukit_model_create(struct smmukit_platform *plat,
 		ret = -SMMUKIT_EINVAL;
 		goto fail_free;
 	}
+	{
+		char err[160];
+
+		ret = smmukit_model_profile_check(&m->prof, err, sizeof(err));
+		if (ret) {
+			smmukit_warn(plat, "smmu-model: profile %s: %s",
+				     m->prof.name, err);
+			goto fail_free;
+		}
+	}
 	m->plat = plat;
 	pthread_mutex_init(&m->lock, NULL);
 	ret = model_caches_alloc(m);

@@ -290,6 +290,49 @@ int smmukit_model_profile_set(struct smmukit_model_profile *prof,
 	return -SMMUKIT_ENOENT;
 }
 
+/* One cache's geometry: the model uses exactly what the profile says. */
+static int check_geometry(const char *ekey, uint64_t entries, const char *wkey,
+			  uint64_t ways, bool may_be_off, char *err,
+			  size_t errlen)
+{
+	if (may_be_off && entries == 0)
+		return 0;
+	if (ways == 0 || ways > 64) {
+		set_err(err, errlen, "%s: %llu ways (1..64)", wkey,
+			(unsigned long long)ways);
+		return -SMMUKIT_EINVAL;
+	}
+	if (entries < ways || entries % ways ||
+	    !smmukit_is_pow2(entries / ways)) {
+		set_err(err, errlen,
+			"%s: %llu is not %s (%llu) times a power of two",
+			ekey, (unsigned long long)entries, wkey,
+			(unsigned long long)ways);
+		return -SMMUKIT_EINVAL;
+	}
+	return 0;
+}
+
+int smmukit_model_profile_check(const struct smmukit_model_profile *prof,
+				char *err, size_t errlen)
+{
+	int ret;
+
+	if (!prof)
+		return -SMMUKIT_EINVAL;
+	ret = check_geometry("iotlb_entries", prof->iotlb_entries,
+			     "iotlb_ways", prof->iotlb_ways, false, err, errlen);
+	if (!ret)
+		ret = check_geometry("walkcache_entries",
+				     prof->walkcache_entries, "walkcache_ways",
+				     prof->walkcache_ways, true, err, errlen);
+	if (!ret)
+		ret = check_geometry("cfgcache_entries", prof->cfgcache_entries,
+				     "cfgcache_ways", prof->cfgcache_ways, false,
+				     err, errlen);
+	return ret;
+}
+
 static char *trim(char *s)
 {
 	char *e;
@@ -348,6 +391,9 @@ int smmukit_model_profile_parse(struct smmukit_model_profile *prof,
 			ret = -SMMUKIT_EINVAL;
 	}
 	free(buf);
+	/* Geometry needs both keys of a cache: checked on the whole text. */
+	if (!ret)
+		ret = smmukit_model_profile_check(prof, err, errlen);
 	return ret;
 }
 

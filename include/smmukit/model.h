@@ -133,6 +133,16 @@ int smmukit_model_profile_parse(struct smmukit_model_profile *prof,
 				const char *text, char *err, size_t errlen);
 
 /*
+ * Check what one key cannot: each cache's geometry, used exactly as given
+ * (ways 1..64; entries = ways times a power of two; walkcache_entries = 0
+ * turns the walk cache off). Returns 0, or -SMMUKIT_EINVAL with the key in
+ * err. _parse calls it on the result; smmukit_model_create refuses a
+ * profile that fails it.
+ */
+int smmukit_model_profile_check(const struct smmukit_model_profile *prof,
+				char *err, size_t errlen);
+
+/*
  * Load a profile by name or path: "zero" is built in; a name without '/' is
  * looked up as <dir>/<name>.profile (dir may be NULL: no lookup); anything
  * with '/' is a path. Returns 0, -SMMUKIT_ENOENT or -SMMUKIT_EINVAL.

@@ -143,6 +143,43 @@ static void test_profile_parse(void **state)
 	assert_int_equal(smmukit_model_profile_parse(&p, "iotlb_entries=0\n",
 						     err, sizeof(err)),
 			 -SMMUKIT_EINVAL);
+	/*
+	 * Cache geometry is used exactly as given, or refused naming the key:
+	 * never silently capped or rounded.
+	 */
+	{
+		static const struct { const char *text, *key; } bad[] = {
+			{ "iotlb_entries=100\n", "iotlb_entries" },
+			{ "walkcache_ways=128\nwalkcache_entries=256\n",
+			  "walkcache_ways" },
+			{ "cfgcache_entries=2\ncfgcache_ways=4\n",
+			  "cfgcache_entries" },
+			{ "iotlb_entries=24\niotlb_ways=4\n", "iotlb_entries" },
+		};
+
+		for (size_t i = 0; i < SMMUKIT_ARRAY_SIZE(bad); i++) {
+			smmukit_model_profile_zero(&p);
+			err[0] = '\0';
+			assert_int_equal(smmukit_model_profile_parse(&p,
+					 bad[i].text, err, sizeof(err)),
+					 -SMMUKIT_EINVAL);
+			assert_non_null(strstr(err, bad[i].key));
+		}
+		smmukit_model_profile_zero(&p);
+		assert_int_equal(smmukit_model_profile_parse(&p,
+				 "iotlb_entries=96\niotlb_ways=3\n"
+				 "walkcache_entries=0\nwalkcache_ways=64\n",
+				 err, sizeof(err)), 0);
+		assert_int_equal(smmukit_model_profile_check(&p, err,
+							     sizeof(err)), 0);
+		assert_int_equal(smmukit_model_profile_set(&p, "iotlb_ways",
+							   "64"), 0);
+		assert_int_equal(smmukit_model_profile_check(&p, err,
+							     sizeof(err)),
+				 -SMMUKIT_EINVAL);
+		assert_non_null(strstr(err, "iotlb_entries"));
+		smmukit_model_profile_zero(&p);
+	}
 	assert_int_equal(smmukit_model_profile_set(&p, "walk_level_ns", "7"), 0);
 	assert_int_equal(p.walk_level_ns, 7);
 	assert_int_equal(smmukit_model_profile_set(&p, "nokey", "7"),
