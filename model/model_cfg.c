@@ -136,7 +136,9 @@ static unsigned ste_decode(struct smmukit_model *m, const uint64_t dw[4],
 		s->s1ctxptr = dw[0] & STE0_S1CONTEXTPTR;
 		s->s1cdmax = (unsigned)smmukit_field_get(STE0_S1CDMAX, dw[0]);
 		s->s1dss = (unsigned)smmukit_field_get(STE1_S1DSS, dw[1]);
-		if (smmukit_field_get(STE0_S1FMT, dw[0]) != STE0_S1FMT_LINEAR) {
+		/* With S1CDMax = 0 there is one CD and S1Fmt is ignored. */
+		if (s->s1cdmax &&
+		    smmukit_field_get(STE0_S1FMT, dw[0]) != STE0_S1FMT_LINEAR) {
 			*why = "STE.S1Fmt: 2-level CD tables not implemented";
 			return SMMUV3_EVT_C_BAD_STE;
 		}

@@ -168,6 +168,44 @@ static void test_no_substreams(void **state)
 	mt_teardown(&t);
 }
 
+/*
+ * STE.S1Fmt is ignored with S1CDMax = 0 (a single CD): any value works.
+ * With substreams, a 2-level CD table (S1Fmt != 0) is not implemented and
+ * the STE is bad.
+ */
+static void test_s1fmt_ignored_without_substreams(void **state)
+{
+	struct mt t;
+	struct mt_pt pt;
+	uint64_t a, cd, pa, dw[4];
+
+	(void)state;
+	assert_int_equal(mt_setup(&t, "ssidsize=4", NULL), 0);
+	assert_int_equal(mt_enable(&t, 6, false), 0);
+	assert_int_equal(mt_pt_init(&t, &pt, 1, 12, 48), 0);
+	cd = mt_alloc(&t, 0);
+	mt_cd_write(&t, cd, 1, &pt);
+	a = mt_alloc(&t, 0);
+	mt_pt_map(&t, &pt, 0x7000, a, 12, MT_RW);
+	for (unsigned fmt = 1; fmt <= 3; fmt++) {
+		mt_ste_s1(dw, cd);
+		dw[0] |= smmukit_field_prep(STE0_S1FMT, fmt);
+		mt_ste_write(&t, SID, dw);
+		mt_cfgi_ste(&t, SID);
+		assert_int_equal(mt_sync(&t), 0);
+		assert_int_equal(xlate_ss(&t, SMMUKIT_MODEL_NO_SSID, 0x7008, &pa),
+				 0);
+		assert_int_equal(pa, a + 8);
+	}
+	dw[0] |= smmukit_field_prep(STE0_S1CDMAX, 2);
+	mt_ste_write(&t, SID, dw);
+	mt_cfgi_ste(&t, SID);
+	assert_int_equal(mt_sync(&t), 0);
+	assert_int_equal(xlate_ss(&t, SMMUKIT_MODEL_NO_SSID, 0x7008, NULL),
+			 SMMUV3_EVT_C_BAD_STE);
+	mt_teardown(&t);
+}
+
 static void test_cd_cache(void **state)
 {
 	struct mt t;
@@ -226,6 +264,7 @@ int main(void)
 		cmocka_unit_test(test_substreams),
 		cmocka_unit_test(test_no_substreams),
 		cmocka_unit_test(test_cd_cache),
+		cmocka_unit_test(test_s1fmt_ignored_without_substreams),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
