@@ -4,7 +4,9 @@
  * with several threads inserting batches concurrently into a small queue
  * (so it wraps and fills constantly), every CMD_SYNC completes, and the
  * model's command log holds every command exactly once, each thread's
- * commands in its order and each batch contiguous.
+ * commands in its order and each batch contiguous, and right after each
+ * synced issue returns, the model has consumed that batch and everything
+ * issued before it (its TLBI_NH_VA count).
  *
  * Each command is a TLBI_NH_VA whose address encodes (thread, batch,
  * index), so the log identifies it. Runs with the zero profile on the real
@@ -26,7 +28,21 @@ struct run {
 	unsigned batches;
 	_Atomic unsigned failures;
 	_Atomic unsigned syncs_done;
+	/* TLBI_NH_VA commands whose issue call has returned (any thread). */
+	_Atomic uint64_t returned_cmds;
+	uint64_t base_consumed;	/* the model's TLBI_NH_VA count at start */
+	_Atomic unsigned early_returns;
 };
+
+/* TLBI_NH_VA commands the model has consumed since the workers started. */
+static uint64_t consumed_tlbis(struct run *r)
+{
+	struct smmukit_model_stats st;
+
+	if (smmukit_model_get_stats(r->m, &st) != 0)
+		return 0;
+	return st.cmds_by_op[SMMUV3_OP_TLBI_NH_VA] - r->base_consumed;
+}
 
 struct worker {
 	struct run *run;
@@ -61,10 +77,24 @@ static void *worker_main(void *arg)
 			c[i].tlbi.addr = addr_of(w->id, b, i);
 			c[i].tlbi.leaf = true;
 		}
-		if (smmukit_smmu_issue_cmds(r->s, c, n, sync) != 0)
+		/*
+		 * Every command whose issue returned before this call was
+		 * published before this batch's CMD_SYNC: once that sync
+		 * returns, the model must have consumed all of them and this
+		 * batch (checked right after the return).
+		 */
+		uint64_t before = atomic_load(&r->returned_cmds);
+
+		if (smmukit_smmu_issue_cmds(r->s, c, n, sync) != 0) {
 			atomic_fetch_add(&r->failures, 1);
-		else if (sync)
+			continue;
+		}
+		if (sync) {
+			if (consumed_tlbis(r) < before + n)
+				atomic_fetch_add(&r->early_returns, 1);
 			atomic_fetch_add(&r->syncs_done, 1);
+		}
+		atomic_fetch_add(&r->returned_cmds, n);
 	}
 	/* A final sync covers the unsynced tail. */
 	if (smmukit_smmu_sync(r->s) != 0)
@@ -112,6 +142,12 @@ static void run_stress(const char *keys, bool manual, const char *sync_ns)
 	assert_non_null(log);
 	n = smmukit_model_read_cmdlog(r.m, &cursor, log, cap, &lost);
 	assert_int_equal(smmukit_smmu_get_stats(r.s, &st0), 0);
+	{
+		struct smmukit_model_stats ms;
+
+		assert_int_equal(smmukit_model_get_stats(r.m, &ms), 0);
+		r.base_consumed = ms.cmds_by_op[SMMUV3_OP_TLBI_NH_VA];
+	}
 
 	for (unsigned t = 0; t < NR_THREADS; t++) {
 		w[t].run = &r;
@@ -121,6 +157,8 @@ static void run_stress(const char *keys, bool manual, const char *sync_ns)
 	for (unsigned t = 0; t < NR_THREADS; t++)
 		pthread_join(th[t], NULL);
 	assert_int_equal(atomic_load(&r.failures), 0);
+	/* No synced issue returned before the model consumed its commands. */
+	assert_int_equal(atomic_load(&r.early_returns), 0);
 
 	n = smmukit_model_read_cmdlog(r.m, &cursor, log, cap, &lost);
 	assert_int_equal(lost, 0);
