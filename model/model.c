@@ -637,8 +637,9 @@ static void write_reg(struct smmukit_model *m, uint64_t off, uint64_t val,
 			uint32_t used = smmuv3_q_used(prod, m->cmdq_cons, l2);
 
 			if (used > (UINT32_C(1) << l2)) {
-				model_refuse(m, off, "CMDQ_PROD more than 2^n "
-						     "entries ahead of CONS");
+				model_refuse(m, off, "CMDQ_PROD behind CONS or "
+						     "more than 2^n entries "
+						     "ahead of it");
 				return;
 			}
 			if (used < smmuv3_q_used(m->cmdq_fetch, m->cmdq_cons,

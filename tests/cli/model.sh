@@ -185,6 +185,26 @@ SMMUKIT_CMDLINE="model.nokey=1" "$SMMUKIT" model < /dev/null > /dev/null 2> "$TM
 "$SMMUKIT" model --help > "$TMP/help.out" || fail "--help exited $?"
 expect_grep "$TMP/help.out" "usage: smmukit model"
 
+# CMDQ_PROD moved back behind CONS is refused: nothing new is fetched.
+cat > "$TMP/prodback.txt" <<'EOF2'
+w64 0x90 0x80010003
+w32 0x98 0
+w32 0x9c 0
+w32 0x20 0x8
+mem 0x80010000 0x46 0x0
+mem 0x80010010 0x46 0x0
+mem 0x80010020 0x46 0x0
+w32 0x98 2
+w32 0x98 1
+r32 0x9c
+stats
+EOF2
+"$SMMUKIT" model --json "$TMP/prodback.txt" > "$TMP/prodback.out" 2>&1 ||
+	fail "prodback script exited $?"
+expect_grep "$TMP/prodback.out" '{"op":"refused","addr":"0x98","why":"CMDQ_PROD behind CONS'
+expect_grep "$TMP/prodback.out" '{"op":"r32","off":"0x9c","val":"0x2"}'
+expect_grep "$TMP/prodback.out" '"cmds":2,"syncs":2'
+
 # Garbage register traffic never crashes the model.
 {
 	for off in 0x0 0x20 0x24 0x44 0x60 0x64 0x80 0x88 0x90 0x98 0x9c 0xa0 \
