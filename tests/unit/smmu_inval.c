@@ -19,11 +19,12 @@ struct ctx {
 	uint64_t cursor;	/* command-log cursor */
 };
 
-static void ctx_up(struct ctx *c, const char *keys, unsigned stage)
+static void ctx_up_cfg(struct ctx *c, const char *keys, unsigned stage,
+		       const struct smmukit_smmu_config *cfg)
 {
 	struct smmukit_iommu_domain_cfg dc = { .stage = stage };
 
-	h_up(&c->h, keys);
+	h_up_cfg(&c->h, keys, cfg);
 	c->sid = 7;
 	c->dev.sids = &c->sid;
 	c->dev.nr_sids = 1;
@@ -36,6 +37,11 @@ static void ctx_up(struct ctx *c, const char *keys, unsigned stage)
 		while (h_cmdlog(&c->h, &c->cursor, r, 256) == 256)
 			;
 	}
+}
+
+static void ctx_up(struct ctx *c, const char *keys, unsigned stage)
+{
+	ctx_up_cfg(c, keys, stage, NULL);
 }
 
 static void ctx_down(struct ctx *c)
@@ -493,6 +499,130 @@ static void test_huge_range_noril(void **state)
 	huge_range("checking,ril=0", false);
 }
 
+/*
+ * The sync add_page does in the middle of an unmap when the next page is
+ * disjoint (a gap) or of another size: what was gathered is invalidated
+ * before the unmap call returns, so the device misses it at once, before
+ * the caller's iotlb_sync.
+ */
+static void mid_unmap_sync(const char *keys)
+{
+	struct ctx c = { 0 };
+	struct smmukit_dma_pages pg, blk;
+	struct smmukit_iotlb_gather g;
+	struct smmukit_model_cmd_rec r[64];
+	const uint64_t p1 = IOVA, p2 = IOVA + 4 * SMMUKIT_SZ_4K;
+	const uint64_t b = IOVA + 2 * SMMUKIT_SZ_2M;
+	unsigned char v;
+	size_t n;
+
+	ctx_up(&c, keys, 1);
+	pg = h_buf(&c.h, 0, 0x61);
+	blk = h_buf(&c.h, 9, 0x62);
+	assert_int_equal(smmukit_iommu_map_pages(c.dom, p1, pg.pa, SMMUKIT_SZ_4K, 1, RW, NULL), 0);
+	assert_int_equal(smmukit_iommu_map_pages(c.dom, p2, pg.pa, SMMUKIT_SZ_4K, 1, RW, NULL), 0);
+	assert_int_equal(smmukit_iommu_map_pages(c.dom, b, blk.pa, SMMUKIT_SZ_2M, 1, RW, NULL), 0);
+	assert_int_equal(rd(&c, p1, &v), 0);
+	assert_int_equal(rd(&c, p2, &v), 0);
+	assert_int_equal(rd(&c, b + 0x3000, &v), 0);
+	assert_int_equal(v, 0x62);
+	while (h_cmdlog(&c.h, &c.cursor, r, 64) > 0)
+		;
+
+	smmukit_pgtable_gather_init(&g);
+	assert_int_equal(smmukit_iommu_unmap_pages(c.dom, p1, SMMUKIT_SZ_4K, 1, &g),
+			 SMMUKIT_SZ_4K);
+	assert_int_equal(h_cmdlog(&c.h, &c.cursor, r, 64), 0);	/* gathered */
+	/* A gap: p1 is invalidated inside this unmap. */
+	assert_int_equal(smmukit_iommu_unmap_pages(c.dom, p2, SMMUKIT_SZ_4K, 1, &g),
+			 SMMUKIT_SZ_4K);
+	n = h_cmdlog(&c.h, &c.cursor, r, 64);
+	assert_int_equal(h_count_op(r, n, SMMUV3_OP_TLBI_NH_VA), 1);
+	assert_int_equal(r[n - 1].dw[0] & 0xff, SMMUV3_OP_CMD_SYNC);
+	assert_int_equal(rd(&c, p1, &v), SMMUV3_EVT_F_TRANSLATION);
+	/* Another page size: p2 is invalidated inside this unmap. */
+	assert_int_equal(smmukit_iommu_unmap_pages(c.dom, b, SMMUKIT_SZ_2M, 1, &g),
+			 SMMUKIT_SZ_2M);
+	n = h_cmdlog(&c.h, &c.cursor, r, 64);
+	assert_int_equal(h_count_op(r, n, SMMUV3_OP_TLBI_NH_VA), 1);
+	assert_int_equal(smmukit_field_get(CMD1_TTL, r[0].dw[1]) == 0 ||
+			 smmukit_field_get(CMD1_TTL, r[0].dw[1]) == 3, 1);
+	assert_int_equal(rd(&c, p2, &v), SMMUV3_EVT_F_TRANSLATION);
+	assert_int_equal(h_mstats(&c.h).stale_unmapped, 0);
+	/* The block goes with the caller's sync. */
+	assert_int_equal(smmukit_iommu_iotlb_sync(c.dom, &g), 0);
+	assert_int_equal(rd(&c, b + 0x3000, &v), SMMUV3_EVT_F_TRANSLATION);
+	assert_int_equal(h_mstats(&c.h).stale_unmapped, 0);
+	assert_int_equal(h_mstats(&c.h).stale_reused, 0);
+	(void)smmukit_smmu_handle_evtq_irq(c.h.s);
+	smmukit_plat_free_pages(c.h.p, &pg);
+	smmukit_plat_free_pages(c.h.p, &blk);
+	ctx_down(&c);
+}
+
+static void test_mid_unmap_sync_ril(void **state)
+{
+	mid_unmap_sync("checking,ril");
+}
+
+static void test_mid_unmap_sync_noril(void **state)
+{
+	mid_unmap_sync("checking,ril=0");
+}
+
+/*
+ * Without RIL, a walk flush below the threshold is one non-leaf
+ * TLBI_NH_VA per granule (LEAF=0, TTL=0), not the whole context: a 2 MiB
+ * table at 4K with tlbi_max_cmds raised to 512.
+ */
+static void test_walk_flush_noril_per_granule(void **state)
+{
+	struct ctx c = { 0 };
+	struct smmukit_smmu_config cfg = { .tlbi_max_cmds = 512 };
+	struct smmukit_dma_pages big;
+	struct smmukit_iotlb_gather g;
+	static struct smmukit_model_cmd_rec r[1024];
+	struct smmukit_smmu_stats st;
+	uint64_t next = IOVA;
+	unsigned nonleaf = 0;
+	unsigned char v;
+	size_t n;
+
+	ctx_up_cfg(&c, "checking,ril=0", 1, &cfg);
+	big = h_buf(&c.h, 9, 0x22);
+	assert_int_equal(smmukit_iommu_map_pages(c.dom, IOVA, big.pa, SMMUKIT_SZ_4K,
+						 512, RW, NULL), 0);
+	for (unsigned i = 0; i < 512; i += 32)
+		assert_int_equal(rd(&c, IOVA + i * SMMUKIT_SZ_4K, &v), 0);
+	smmukit_pgtable_gather_init(&g);
+	assert_int_equal(smmukit_iommu_unmap_pages(c.dom, IOVA, SMMUKIT_SZ_2M, 1, &g),
+			 SMMUKIT_SZ_2M);
+	n = h_cmdlog(&c.h, &c.cursor, r, 1024);
+	assert_int_equal(h_count_op(r, n, SMMUV3_OP_TLBI_NH_ASID), 0);
+	for (size_t i = 0; i < n; i++) {
+		if ((r[i].dw[0] & 0xff) != SMMUV3_OP_TLBI_NH_VA)
+			continue;
+		assert_int_equal(r[i].dw[1] & CMD1_LEAF, 0);
+		assert_int_equal(smmukit_field_get(CMD1_TTL, r[i].dw[1]), 0);
+		assert_int_equal(r[i].dw[1] & ~UINT64_C(0xfff), next);
+		next += SMMUKIT_SZ_4K;
+		nonleaf++;
+	}
+	assert_int_equal(nonleaf, 512);
+	assert_int_equal(r[n - 1].dw[0] & 0xff, SMMUV3_OP_CMD_SYNC);
+	assert_int_equal(smmukit_smmu_get_stats(c.h.s, &st), 0);
+	assert_int_equal(st.tlbi_fallbacks, 0);
+	for (unsigned i = 0; i < 512; i += 32)
+		assert_int_equal(rd(&c, IOVA + i * SMMUKIT_SZ_4K, &v),
+				 SMMUV3_EVT_F_TRANSLATION);
+	assert_int_equal(smmukit_iommu_iotlb_sync(c.dom, &g), 0);
+	assert_int_equal(h_mstats(&c.h).stale_unmapped, 0);
+	assert_int_equal(h_mstats(&c.h).free_violations, 0);
+	(void)smmukit_smmu_handle_evtq_irq(c.h.s);
+	smmukit_plat_free_pages(c.h.p, &big);
+	ctx_down(&c);
+}
+
 /* A queued gather keeps its table pages for the caller. */
 static void test_queued_gather_keeps_freelist(void **state)
 {
@@ -574,6 +704,109 @@ static void test_vmid_reuse(void **state)
 	tag_reuse(2);
 }
 
+/* The 64-bit word at pa in simulated RAM. */
+static volatile uint64_t *word_at(struct harness *h, uint64_t pa)
+{
+	volatile uint64_t *p = smmukit_posix_phys_range(h->p, pa, 8);
+
+	assert_non_null((void *)p);
+	return p;
+}
+
+/* Where the translation-table base of sid's STE (stage 2) or CD lives. */
+static uint64_t ttb_word_pa(struct harness *h, uint32_t sid, unsigned stage)
+{
+	uint64_t strtab = smmukit_model_mmio(h->m).ops->read64(
+		smmukit_model_mmio(h->m).ctx, SMMUV3_STRTAB_BASE) & STRTAB_BASE_ADDR;
+	uint64_t ste = strtab + (uint64_t)sid * SMMUV3_STE_SIZE;
+
+	if (stage == 2)
+		return ste + 3 * 8;
+	return (*word_at(h, ste) & STE0_S1CONTEXTPTR) + 8;
+}
+
+/*
+ * The negative control for tag reuse, built by hand: the tag of d1 is made
+ * to name d2's tables (its CD's TTB0, or its STE's S2TTB, rewritten and the
+ * configuration invalidated) without the TLBI by ASID/VMID that domain_free
+ * does before a tag is reused. The device then hits d1's cached entry
+ * (stale_reused); after the TLBI it reaches d2's page.
+ */
+static void tag_reuse_control(unsigned stage)
+{
+	struct harness h;
+	struct smmukit_iommu_domain_cfg dc = { .stage = stage };
+	struct smmukit_iommu_domain *d1, *d2;
+	uint32_t s1 = 9, s2 = 10, asid, vmid;
+	struct smmukit_iommu_device dev1 = { &s1, 1 }, dev2 = { &s2, 1 };
+	struct smmukit_dma_pages a, b;
+	struct smmuv3_cmd cfgi = { 0 }, tlbi = { 0 };
+	uint64_t w1, w2, saved;
+	unsigned char v;
+
+	h_up(&h, "checking,strtab=linear,sidsize=8");
+	a = h_buf(&h, 0, 0xa1);
+	b = h_buf(&h, 0, 0xb2);
+	assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, &dc, &d1), 0);
+	assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, &dc, &d2), 0);
+	assert_int_equal(smmukit_iommu_map_pages(d1, IOVA, a.pa, SMMUKIT_SZ_4K, 1, RW, NULL), 0);
+	assert_int_equal(smmukit_iommu_map_pages(d2, IOVA, b.pa, SMMUKIT_SZ_4K, 1, RW, NULL), 0);
+	assert_int_equal(smmukit_iommu_attach_dev(d1, &dev1), 0);
+	assert_int_equal(smmukit_iommu_attach_dev(d2, &dev2), 0);
+	assert_int_equal(h_dma_read(&h, s1, IOVA, &v, 1), 0);
+	assert_int_equal(v, 0xa1);	/* cached under d1's tag */
+	assert_int_equal(smmukit_smmu_domain_tag(d1, &asid, &vmid), 0);
+
+	w1 = ttb_word_pa(&h, s1, stage);
+	w2 = ttb_word_pa(&h, s2, stage);
+	saved = *word_at(&h, w1);
+	*word_at(&h, w1) = *word_at(&h, w2);
+	smmukit_plat_dma_sync_for_device(h.p, w1, 8);
+	cfgi.opcode = stage == 1 ? SMMUV3_OP_CFGI_CD_ALL : SMMUV3_OP_CFGI_STE;
+	cfgi.cfgi.sid = s1;
+	cfgi.cfgi.leaf = stage == 2;
+	assert_int_equal(smmukit_smmu_issue_cmds(h.s, &cfgi, 1, true), 0);
+	/* No TLBI: the old translation is still used. */
+	assert_int_equal(h_dma_read(&h, s1, IOVA, &v, 1), 0);
+	assert_int_equal(v, 0xa1);
+	assert_int_equal(h_mstats(&h).stale_reused, 1);
+	/* The TLBI that domain_free issues before a tag goes back. */
+	if (stage == 1) {
+		tlbi.opcode = SMMUV3_OP_TLBI_NH_ASID;
+		tlbi.tlbi.asid = asid;
+	} else {
+		tlbi.opcode = SMMUV3_OP_TLBI_S12_VMALL;
+		tlbi.tlbi.vmid = vmid;
+	}
+	assert_int_equal(smmukit_smmu_issue_cmds(h.s, &tlbi, 1, true), 0);
+	assert_int_equal(h_dma_read(&h, s1, IOVA, &v, 1), 0);
+	assert_int_equal(v, 0xb2);
+	assert_int_equal(h_mstats(&h).stale_reused, 1);
+
+	/* Put d1's word back, then tear down as usual. */
+	*word_at(&h, w1) = saved;
+	smmukit_plat_dma_sync_for_device(h.p, w1, 8);
+	assert_int_equal(smmukit_smmu_issue_cmds(h.s, &cfgi, 1, true), 0);
+	assert_int_equal(smmukit_smmu_issue_cmds(h.s, &tlbi, 1, true), 0);
+	assert_int_equal(smmukit_iommu_detach_dev(d1, &dev1), 0);
+	assert_int_equal(smmukit_iommu_detach_dev(d2, &dev2), 0);
+	assert_int_equal(smmukit_iommu_domain_free(d1), 0);
+	assert_int_equal(smmukit_iommu_domain_free(d2), 0);
+	smmukit_plat_free_pages(h.p, &a);
+	smmukit_plat_free_pages(h.p, &b);
+	h_down(&h);
+}
+
+static void test_asid_reuse_control(void **state)
+{
+	tag_reuse_control(1);
+}
+
+static void test_vmid_reuse_control(void **state)
+{
+	tag_reuse_control(2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -593,6 +826,11 @@ int main(void)
 		cmocka_unit_test(test_queued_gather_keeps_freelist),
 		cmocka_unit_test(test_asid_reuse),
 		cmocka_unit_test(test_vmid_reuse),
+		cmocka_unit_test(test_mid_unmap_sync_ril),
+		cmocka_unit_test(test_mid_unmap_sync_noril),
+		cmocka_unit_test(test_walk_flush_noril_per_granule),
+		cmocka_unit_test(test_asid_reuse_control),
+		cmocka_unit_test(test_vmid_reuse_control),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
