@@ -87,12 +87,19 @@ struct smmukit_iommu_ops {
 	int (*domain_free)(struct smmukit_iommu_domain *dom);
 	/*
 	 * Route every stream of dev through dom. -EINVAL for an invalid or
-	 * repeated stream ID, -EBUSY if one is already attached (to any
-	 * domain), -ENOMEM, -ETIMEDOUT if the hardware did not confirm.
+	 * repeated stream ID (or a freed dom), -EEXIST if one is already
+	 * attached to dom itself, -EBUSY if one is attached to another
+	 * domain (nothing changed in either case), -ENOMEM, -ETIMEDOUT if the
+	 * hardware did not confirm.
 	 */
 	int (*attach_dev)(struct smmukit_iommu_domain *dom,
 			  const struct smmukit_iommu_device *dev);
-	/* Block every stream of dev again. -ENOENT if one is not attached to dom. */
+	/*
+	 * Return every stream of dev to the IOMMU's state for unattached
+	 * streams: abort, or bypass where the IOMMU was configured so (SMMUv3:
+	 * bypass_unattached, for the streams it covers). -ENOENT (nothing
+	 * changed) if one is not attached to dom.
+	 */
 	int (*detach_dev)(struct smmukit_iommu_domain *dom,
 			  const struct smmukit_iommu_device *dev);
 	/* As smmukit_pgtable_map_pages. */

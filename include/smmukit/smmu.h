@@ -41,9 +41,9 @@ struct smmukit_smmu_event {
 };
 
 /*
- * Runs in the context that drains the event queue (the caller of
- * smmukit_smmu_handle_evtq_irq, or a command-queue waiter that polls), with
- * the event-queue lock held: it must not call back into the driver.
+ * Runs in the context that drains the event queue -- only the caller of
+ * smmukit_smmu_handle_evtq_irq (command-queue waiters never drain events) --
+ * with the event-queue lock held: it must not call back into the driver.
  */
 typedef void (*smmukit_smmu_event_fn)(void *arg,
 				      const struct smmukit_smmu_event *ev);
@@ -147,6 +147,11 @@ struct smmukit_iommu *smmukit_smmu_iommu(struct smmukit_smmu *smmu);
  * handle_gerror_irq handles the active global errors in the architected
  * order and returns the bits it acknowledged (0: not ours), or -EIO after
  * SFM_ERR (the SMMU is then disabled until reset).
+ * Context: both take platform locks (smmukit_plat_lock: the event-queue,
+ * command-queue and GERROR locks), which may sleep, and handle_gerror_irq
+ * may wait for the command queue. Call them from a threaded or deferred
+ * interrupt context (a Linux threaded IRQ, a bottom half, a polling
+ * thread), never from a hard-IRQ handler that must not sleep.
  */
 int smmukit_smmu_handle_evtq_irq(struct smmukit_smmu *smmu);
 int smmukit_smmu_handle_gerror_irq(struct smmukit_smmu *smmu);
@@ -180,7 +185,11 @@ int smmukit_smmu_sync(struct smmukit_smmu *smmu);
  */
 int smmukit_smmu_init_stream(struct smmukit_smmu *smmu, uint32_t sid);
 
-/* Hardware tag of a domain created by this driver: ASID (stage 1) or VMID. */
+/*
+ * Hardware tag of a live domain created by this driver: ASID (stage 1) or
+ * VMID (stage 2); the other is 0, and both are 0 for IDENTITY/BLOCKED
+ * domains. -EINVAL for NULL, a domain of another IOMMU, or a freed domain.
+ */
 int smmukit_smmu_domain_tag(const struct smmukit_iommu_domain *dom,
 			    uint32_t *asid, uint32_t *vmid);
 

@@ -761,11 +761,14 @@ const struct smmukit_iommu_ops smmu_iommu_ops = {
 int smmukit_smmu_domain_tag(const struct smmukit_iommu_domain *dom,
 			    uint32_t *asid, uint32_t *vmid)
 {
-	const struct smmu_domain *d;
+	struct smmu_domain *d;
 
-	if (!dom || dom->iommu->ops != &smmu_iommu_ops)
+	if (!dom || !dom->iommu || dom->iommu->ops != &smmu_iommu_ops)
 		return -SMMUKIT_EINVAL;
-	d = smmukit_container_of(dom, const struct smmu_domain, dom);
+	d = smmukit_container_of(dom, struct smmu_domain, dom);
+	/* Pooled structs stay readable: a freed domain says DOMAIN_FREE. */
+	if (!live(d))
+		return -SMMUKIT_EINVAL;
 	if (asid)
 		*asid = d->asid;
 	if (vmid)

@@ -168,6 +168,17 @@ static void test_asid_exhaustion(void **state)
 	d[100] = extra;
 	for (unsigned i = 0; i < n; i++)
 		assert_int_equal(smmukit_iommu_domain_free(d[i]), 0);
+	/* domain_tag refuses NULL, foreign and freed domains. */
+	{
+		struct smmukit_iommu_domain orphan = { 0 };
+		uint32_t asid = 77, vmid = 77;
+
+		assert_int_equal(smmukit_smmu_domain_tag(NULL, &asid, &vmid), -SMMUKIT_EINVAL);
+		assert_int_equal(smmukit_smmu_domain_tag(&orphan, &asid, &vmid), -SMMUKIT_EINVAL);
+		assert_int_equal(smmukit_smmu_domain_tag(d[0], &asid, &vmid), -SMMUKIT_EINVAL);
+		assert_int_equal(asid, 77);
+		assert_int_equal(vmid, 77);
+	}
 	h_down(&h);
 }
 
