@@ -108,18 +108,6 @@ int iova_tree_free_entries(struct smmukit_iova_domain *dom,
 void iova_tree_stats(struct smmukit_iova_domain *dom,
 		     struct smmukit_iova_stats *out);
 
-/*
- * Free the entries whose size is at least min_size_pfns (bulk free of
- * uncacheable ranges), up to 64 per acquisition of the tree lock.
- * 0 or -ENOENT.
- */
-int iova_tree_free_entries(struct smmukit_iova_domain *dom,
-			   const struct smmukit_iova_free_entry *entries,
-			   size_t n, uint64_t min_size_pfns);
-
-void iova_tree_stats(struct smmukit_iova_domain *dom,
-		     struct smmukit_iova_stats *out);
-
 /* CHECK_FAST_FREE: set or clear the cached mark; -ENOENT if impossible. */
 int iova_tree_mark_cached(struct smmukit_iova_domain *dom, uint64_t pfn,
 			  uint64_t size_pfns, bool cached);
