@@ -203,8 +203,10 @@ int smmukit_iova_alloc_fast(struct smmukit_iova_domain *dom,
  * Give back what alloc_fast returned, with the size passed to alloc_fast.
  * Cacheable sizes go to this CPU's magazines (the range stays allocated in
  * the tree), others to the tree. Safe from any thread; never fails for lack
- * of memory (it falls back to the tree). -EINVAL for bad arguments; -ENOENT
- * when the tree (or the CHECK_FAST_FREE check) finds no such range.
+ * of memory (it falls back to the tree). -EINVAL for bad arguments,
+ * including a cacheable size whose pfn is not aligned to the rounded size
+ * or whose range runs past end_pfn (alloc_fast never returns such a range);
+ * -ENOENT when the tree (or the CHECK_FAST_FREE check) finds no such range.
  */
 int smmukit_iova_free_fast(struct smmukit_iova_domain *dom, uint64_t pfn,
 			   uint64_t size_pfns);

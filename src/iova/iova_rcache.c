@@ -338,6 +338,13 @@ int smmukit_iova_free_fast(struct smmukit_iova_domain *dom, uint64_t pfn,
 		return -SMMUKIT_EINVAL;
 	if (size > SMMUKIT_IOVA_CACHE_MAX_PFNS)
 		return smmukit_iova_free(dom, pfn, size);
+	/*
+	 * A magazine hands its pfns out for any request of its class, so only
+	 * what alloc_fast could have returned may enter one: size-aligned and
+	 * wholly inside the domain (unchecked mode never looks at the tree).
+	 */
+	if ((pfn & (size - 1)) || pfn > dom->end_pfn - size + 1)
+		return -SMMUKIT_EINVAL;
 	cls = smmukit_ilog2(size);
 	if (smmukit_unlikely(dom->flags & SMMUKIT_IOVA_CHECK_FAST_FREE) &&
 	    iova_tree_mark_cached(dom, pfn, size, true)) {

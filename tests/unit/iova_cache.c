@@ -253,6 +253,34 @@ static void test_depot_trim_on_push(void **state)
 }
 
 /*
+ * free_fast refuses what alloc_fast could never have returned: a pfn not
+ * aligned to the rounded size, or a range running past end_pfn. Unchecked
+ * mode never looks at the tree, so such a range would enter a magazine and
+ * be handed out misaligned or outside the domain.
+ */
+static void test_free_fast_refuses_misfit(void **state)
+{
+	struct fixture *f = *state;
+	struct smmukit_iova_domain *dom = new_domain(f, 1000, 0);
+	uint64_t pfn = 0, got;
+
+	/* An unaligned tree allocation of 4 ends at 1000: pfn 997. */
+	assert_int_equal(smmukit_iova_alloc(dom, 4, 1000, false, &pfn), 0);
+	assert_int_equal(pfn, 997);
+	assert_int_equal(smmukit_iova_free_fast(dom, pfn, 4), -SMMUKIT_EINVAL);
+	assert_int_equal(smmukit_iova_free_fast(dom, pfn, 3), -SMMUKIT_EINVAL);
+	assert_int_equal(smmukit_iova_free(dom, pfn, 4), 0);
+	/* Aligned, but overhanging end_pfn. */
+	assert_int_equal(smmukit_iova_free_fast(dom, 992, 32), -SMMUKIT_EINVAL);
+	assert_int_equal(stats(dom).cached_ranges, 0);
+	got = fast_ok(dom, 4, 1000);
+	assert_int_equal(got % 4, 0);
+	assert_true(got + 3 <= 1000);
+	assert_int_equal(smmukit_iova_free_fast(dom, got, 4), 0);
+	assert_int_equal(smmukit_iova_check(dom), 0);
+}
+
+/*
  * Exhaustion and recovery: CPU 0 frees the whole space into its magazines
  * and the depot; CPU 1 then finds the tree full. Without the flush it
  * fails; with it, every cache (the depot included) drains and it succeeds.
@@ -342,7 +370,8 @@ static void test_checked_double_free(void **state)
 	assert_int_equal(smmukit_iova_free_fast(f->dom, a, 1), -SMMUKIT_ENOENT);
 	assert_int_equal(smmukit_iova_free(f->dom, a, 1), -SMMUKIT_ENOENT);
 	assert_int_equal(smmukit_iova_free_fast(f->dom, b, 2), -SMMUKIT_ENOENT);
-	assert_int_equal(smmukit_iova_free_fast(f->dom, b + 1, 4), -SMMUKIT_ENOENT);
+	/* Misaligned for its class: refused before the tree is asked. */
+	assert_int_equal(smmukit_iova_free_fast(f->dom, b + 1, 4), -SMMUKIT_EINVAL);
 	assert_int_equal(stats(f->dom).cached_ranges, 1);
 	/* Handed out again, it is the user's to free either way. */
 	assert_int_equal(fast_ok(f->dom, 1, 0xfffff), a);
@@ -557,6 +586,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_magazines_and_depot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_depot_trim_when_idle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_depot_trim_on_push, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_free_fast_refuses_misfit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exhaustion_flush, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_free, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checked_double_free, setup, teardown),
