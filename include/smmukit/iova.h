@@ -83,8 +83,9 @@ struct smmukit_iova_config {
 	/* Lowest pfn handed out; 0 is raised to 1 so that IOVA 0 never is. */
 	uint64_t start_pfn;
 	/*
-	 * Highest pfn of the domain, inclusive (the aperture end). 0 means the
-	 * top of the 64-bit address space in granules.
+	 * Highest pfn of the domain, inclusive (the aperture end), at most
+	 * UINT64_MAX >> log2(granule). 0 means that: the last granule of the
+	 * 64-bit address space.
 	 */
 	uint64_t end_pfn;
 	/* Depot shrink: one magazine per period once idle; 0 = default. */

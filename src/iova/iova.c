@@ -389,8 +389,12 @@ int smmukit_iova_domain_create(struct smmukit_platform *plat,
 	    cfg->granule > 65536 || (cfg->flags & ~SMMUKIT_IOVA_CHECK_FAST_FREE))
 		return -SMMUKIT_EINVAL;
 	shift = smmukit_ilog2(cfg->granule);
-	/* Keep end_pfn + 1 and every sum of two sizes inside 64 bits. */
-	max_pfn = (UINT64_MAX >> shift) - 1;
+	/*
+	 * The last granule of the 64-bit space. With shift >= 12 the anchor
+	 * at end_pfn + 1 (at most 2^52) and every sum of two sizes or of a
+	 * pfn and a size still fit in 64 bits.
+	 */
+	max_pfn = UINT64_MAX >> shift;
 	start = cfg->start_pfn ? cfg->start_pfn : 1;
 	end = cfg->end_pfn ? cfg->end_pfn : max_pfn;
 	if (end > max_pfn || start > end)

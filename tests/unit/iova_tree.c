@@ -96,6 +96,7 @@ static void test_create_invalid(void **state)
 {
 	struct fixture *f = *state;
 	struct smmukit_iova_config cfg = { .granule = 4096 };
+	uint64_t pfn = 0;
 	struct smmukit_iova_domain *dom = NULL;
 
 	assert_int_equal(smmukit_iova_domain_create(NULL, &cfg, &dom), -SMMUKIT_EINVAL);
@@ -112,8 +113,21 @@ static void test_create_invalid(void **state)
 	cfg.end_pfn = 99;
 	assert_int_equal(smmukit_iova_domain_create(f->plat, &cfg, &dom), -SMMUKIT_EINVAL);
 	cfg.start_pfn = 0;
-	cfg.end_pfn = UINT64_MAX >> 12;
+	cfg.end_pfn = (UINT64_MAX >> 12) + 1;	/* beyond the 64-bit space */
 	assert_int_equal(smmukit_iova_domain_create(f->plat, &cfg, &dom), -SMMUKIT_EINVAL);
+	/* The very last granule of the 64-bit space is a valid end_pfn. */
+	cfg.end_pfn = UINT64_MAX >> 12;
+	assert_int_equal(smmukit_iova_domain_create(f->plat, &cfg, &dom), 0);
+	assert_int_equal(smmukit_iova_end_pfn(dom), UINT64_MAX >> 12);
+	assert_int_equal(alloc_ok(dom, 1, UINT64_MAX, false), UINT64_MAX >> 12);
+	assert_int_equal(alloc_ok(dom, 16, UINT64_MAX, true), (UINT64_MAX >> 12) - 31);
+	assert_int_equal(smmukit_iova_check(dom), 0);
+	assert_int_equal(smmukit_iova_free(dom, UINT64_MAX >> 12, 1), 0);
+	assert_int_equal(smmukit_iova_alloc_fast(dom, 1, UINT64_MAX, 0, &pfn), 0);
+	assert_int_equal(pfn, UINT64_MAX >> 12);
+	assert_int_equal(smmukit_iova_free_fast(dom, pfn, 1), 0);
+	smmukit_iova_domain_destroy(dom);
+	dom = NULL;
 	cfg.end_pfn = 0;
 	cfg.flags = 0x80;
 	assert_int_equal(smmukit_iova_domain_create(f->plat, &cfg, &dom), -SMMUKIT_EINVAL);
@@ -124,9 +138,9 @@ static void test_create_invalid(void **state)
 	assert_int_equal(smmukit_iova_domain_create(f->plat, &cfg, &dom), 0);
 	assert_int_equal(smmukit_iova_start_pfn(dom), 1);
 	assert_int_equal(smmukit_iova_shift(dom), 16);
-	assert_int_equal(smmukit_iova_end_pfn(dom), (UINT64_MAX >> 16) - 1);
+	assert_int_equal(smmukit_iova_end_pfn(dom), UINT64_MAX >> 16);
 	f->dom = dom;
-	assert_int_equal(alloc_ok(dom, 1, UINT64_MAX, false), (UINT64_MAX >> 16) - 1);
+	assert_int_equal(alloc_ok(dom, 1, UINT64_MAX, false), UINT64_MAX >> 16);
 }
 
 static void test_alloc_args(void **state)
