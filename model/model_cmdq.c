@@ -128,8 +128,6 @@ static const char *cmd_check(const struct smmukit_model *m,
 		if (c->tlbi.tg && !c->tlbi.num && !c->tlbi.scale &&
 		    !c->tlbi.ttl)
 			return "range TLBI with NUM = SCALE = TTL = 0";
-		if (!c->tlbi.leaf && c->tlbi.ttl)
-			return "TTL != 0 in a non-leaf TLBI";
 		if (c->tlbi.tg) {
 			uint64_t start, end;
 

@@ -43,6 +43,13 @@ static void test_every_command(void **state)
 		{ .opcode = SMMUV3_OP_TLBI_NH_VA,
 		  .tlbi = { .asid = 1, .addr = 0x10000, .leaf = true,
 			    .tg = CMD1_TG_4K, .ttl = 3, .num = 7, .scale = 1 } },
+		/*
+		 * Leaf=0 with a TTL hint is legal (IHI 0070 4.4.1.1: table
+		 * entries above the TTL level are invalidated too).
+		 */
+		{ .opcode = SMMUV3_OP_TLBI_NH_VA,
+		  .tlbi = { .asid = 1, .addr = 0x200000, .leaf = false,
+			    .tg = CMD1_TG_4K, .ttl = 2 } },
 	};
 	struct mt t;
 	struct smmukit_model_stats s;
@@ -64,7 +71,7 @@ static void test_every_command(void **state)
 	s = mt_stats(&t);
 	assert_int_equal(s.cerrors, 0);
 	assert_int_equal(s.cmds, before + SMMUKIT_ARRAY_SIZE(cmds) + 1);
-	assert_int_equal(s.cmds_by_op[SMMUV3_OP_TLBI_NH_VA], 2);
+	assert_int_equal(s.cmds_by_op[SMMUV3_OP_TLBI_NH_VA], 3);
 	assert_int_equal(s.cmds_by_op[SMMUV3_OP_ATC_INV], 1);
 	assert_int_equal(s.cmds_by_op[SMMUV3_OP_CMD_SYNC], 2);
 	assert_int_equal(s.syncs, 2);
