@@ -20,10 +20,12 @@
  *    SMMUKIT_IOVA_CACHE_MAX_PFNS (smmukit_iova_alloc_fast / free_fast). Each
  *    CPU has, per size class, a loaded and a previous magazine of
  *    SMMUKIT_IOVA_MAG_PFNS entries; full magazines go to a per-class depot
- *    that grows on demand and shrinks by one magazine per trim period once
- *    it has been idle for a period (see smmukit_iova_depot_trim). A pfn in a
- *    magazine is still allocated in the tree: only draining a magazine gives
- *    it back.
+ *    that grows on demand and shrinks by itself: a push that leaves a depot
+ *    above depot_keep_mags arms a platform timer (unless already pending,
+ *    so steady pushes never postpone it), and each expiry releases one
+ *    magazine per class above keep and re-arms a period later while any
+ *    class still is (Linux's delayed depot work). A pfn in a magazine is still allocated in
+ *    the tree: only draining a magazine gives it back.
  *
  * Ranges are [pfn, pfn + size_pfns - 1]. pfn 0 is never handed out (the
  * domain's start_pfn is at least 1), so 0 can serve callers as "no IOVA".
@@ -88,7 +90,7 @@ struct smmukit_iova_config {
 	 * 64-bit address space.
 	 */
 	uint64_t end_pfn;
-	/* Depot shrink: one magazine per period once idle; 0 = default. */
+	/* Depot trim timer period (one magazine per expiry); 0 = default. */
 	uint64_t depot_trim_ns;
 	/*
 	 * Magazines per class the depot keeps however idle it is;
@@ -136,8 +138,9 @@ int smmukit_iova_domain_create(struct smmukit_platform *plat,
 			       struct smmukit_iova_domain **out);
 /*
  * Free the domain, its tree and every magazine, whatever is still
- * allocated. No other call on the domain may run concurrently or follow.
- * NULL is ignored.
+ * allocated. Cancels the depot trim timer first (cancel_sync: must not be
+ * called from a timer callback). No other call on the domain may run
+ * concurrently or follow. NULL is ignored.
  */
 void smmukit_iova_domain_destroy(struct smmukit_iova_domain *dom);
 
@@ -236,13 +239,11 @@ void smmukit_iova_flush_caches(struct smmukit_iova_domain *dom);
 int smmukit_iova_flush_cpu(struct smmukit_iova_domain *dom, unsigned cpu);
 
 /*
- * Shrink the depots: for each class holding more than depot_keep_mags
- * magazines, release one magazine (its ranges back to the tree) per trim
- * period elapsed since the later of the class's last push and last trim.
- * The fast paths call it on their depot path; with no traffic at all the
- * depot only shrinks when someone calls this (a timer or poll loop of the
- * embedder; the DMA layer's flush-queue timer). Returns the number of
- * magazines released.
+ * One trim step now, what the domain's trim timer does at each expiry: for
+ * each class holding more than depot_keep_mags magazines, release one (its
+ * ranges back to the tree). The fast paths never call it; the timer (armed
+ * by a depot push, see the top of this file) makes an idle depot shrink
+ * without any call. Returns the number of magazines released.
  */
 unsigned smmukit_iova_depot_trim(struct smmukit_iova_domain *dom);
 

@@ -55,8 +55,6 @@ struct iova_depot {
 	struct smmukit_lock lock;
 	struct iova_mag *head;
 	uint64_t nr_mags;
-	/* Start of the current idle period: last push or last trim. */
-	uint64_t idle_since_ns;
 	uint64_t trimmed;
 	unsigned char pad[64 - 4 * sizeof(uint64_t) % 64];
 };
@@ -77,6 +75,22 @@ struct smmukit_iova_domain {
 	/* Magazines in existence: atomic, for stats and leak reasoning. */
 	_Atomic uint64_t mags_allocated;
 	_Atomic uint64_t flushes;
+	/*
+	 * Depot trimming, as Linux's delayed work: armed by a push that
+	 * leaves a depot above depot_keep_mags, unless already pending (a
+	 * stream of pushes never postpones it); each expiry releases one
+	 * magazine per class above keep and re-arms while any still is.
+	 * trim_pending: set by whoever arms, cleared by the callback before
+	 * it looks at the depots, so a push racing with it re-arms.
+	 * trim_stopping: set by destroy before cancel_sync; the callback
+	 * then no longer re-arms. trim_deadline_ns: written only by whoever
+	 * set trim_pending, read by the callback before it clears it. The
+	 * timer itself: the platform's lock.
+	 */
+	struct smmukit_timer trim_timer;
+	uint64_t trim_deadline_ns;
+	_Atomic bool trim_pending;
+	_Atomic bool trim_stopping;
 
 	/* The tree. root, anchor (at end_pfn + 1), nr_nodes: tree_lock. */
 	struct smmukit_lock tree_lock;

@@ -79,48 +79,112 @@ static struct iova_cpu_cache *this_cache(struct smmukit_iova_domain *dom,
 /* -------------------------------------------------------------- depot -- */
 
 /*
- * Depot lock held. Detach one magazine per trim period elapsed since the
- * idle period began, while more than depot_keep_mags remain; returns them
- * as a list for the caller to release once it holds no lock.
+ * Detach one magazine from class cls's depot if it holds more than
+ * depot_keep_mags; returns it (to release with no lock held) or NULL.
  */
-static struct iova_mag *depot_trim_locked(struct smmukit_iova_domain *dom,
-					  struct iova_depot *d, uint64_t now_ns)
+static struct iova_mag *depot_trim_one(struct smmukit_iova_domain *dom,
+				       unsigned cls)
 {
-	struct iova_mag *list = NULL;
-	uint64_t due;
+	struct iova_depot *d = &dom->depots[cls];
+	struct iova_mag *m = NULL;
 
-	if (now_ns < d->idle_since_ns)
-		return NULL;
-	due = (now_ns - d->idle_since_ns) / dom->depot_trim_ns;
-	d->idle_since_ns += due * dom->depot_trim_ns;
-	while (due-- > 0 && d->nr_mags > dom->depot_keep_mags) {
-		struct iova_mag *m = d->head;
-
+	smmukit_plat_lock(dom->plat, &d->lock);
+	if (d->nr_mags > dom->depot_keep_mags) {
+		m = d->head;
 		d->head = m->u.next;
 		d->nr_mags--;
 		d->trimmed++;
-		m->u.next = list;
-		list = m;
+		m->u.next = NULL;
 	}
-	return list;
+	smmukit_plat_unlock(dom->plat, &d->lock);
+	return m;
 }
 
-/* Push a full magazine; trims first, so a push after idle time still shrinks. */
-static struct iova_mag *depot_push(struct smmukit_iova_domain *dom,
-				   unsigned cls, struct iova_mag *m)
+static bool depot_above_keep(struct smmukit_iova_domain *dom, unsigned cls)
 {
 	struct iova_depot *d = &dom->depots[cls];
-	uint64_t now = smmukit_plat_clock_ns(dom->plat);
-	struct iova_mag *trimmed;
+	bool above;
 
 	smmukit_plat_lock(dom->plat, &d->lock);
-	trimmed = depot_trim_locked(dom, d, now);
+	above = d->nr_mags > dom->depot_keep_mags;
+	smmukit_plat_unlock(dom->plat, &d->lock);
+	return above;
+}
+
+/* One trim step: one magazine from every class above keep. */
+static unsigned depot_trim_step(struct smmukit_iova_domain *dom)
+{
+	unsigned released = 0;
+
+	for (unsigned cls = 0; cls < SMMUKIT_IOVA_NR_CLASSES; cls++) {
+		struct iova_mag *m = depot_trim_one(dom, cls);
+
+		if (m) {
+			released++;
+			release_list(dom, m, cls);
+		}
+	}
+	return released;
+}
+
+/*
+ * Arm the trim timer for deadline_ns unless it is already pending. Called
+ * with no lock held: by a push that left a depot above keep (one period
+ * from now), or by the callback (one period after the expiry it served).
+ */
+static void trim_timer_kick(struct smmukit_iova_domain *dom,
+			    uint64_t deadline_ns)
+{
+	if (atomic_exchange_explicit(&dom->trim_pending, true,
+				     memory_order_acq_rel))
+		return;
+	dom->trim_deadline_ns = deadline_ns;
+	smmukit_plat_timer_arm(dom->plat, &dom->trim_timer, deadline_ns);
+}
+
+/*
+ * Trim timer callback (timer thread, or timer_poll / relax / a manual-clock
+ * move in polled mode).
+ * 1. Clear trim_pending first: a push from now on arms the timer itself.
+ * 2. Release one magazine per class above keep.
+ * 3. If some depot is still above keep, re-arm one period after this
+ *    expiry's deadline (unless a racing push did, or destroy has begun):
+ *    a late run (a busy timer thread, a manual clock moved a long way)
+ *    catches up at one magazine per period elapsed.
+ */
+static void trim_timer_fn(struct smmukit_timer *t)
+{
+	struct smmukit_iova_domain *dom =
+		smmukit_container_of(t, struct smmukit_iova_domain, trim_timer);
+	uint64_t due_ns = dom->trim_deadline_ns;	/* before pending clears */
+	bool again = false;
+
+	atomic_store_explicit(&dom->trim_pending, false, memory_order_seq_cst);
+	depot_trim_step(dom);
+	for (unsigned cls = 0; cls < SMMUKIT_IOVA_NR_CLASSES && !again; cls++)
+		again = depot_above_keep(dom, cls);
+	if (again && !atomic_load_explicit(&dom->trim_stopping,
+					   memory_order_seq_cst))
+		trim_timer_kick(dom, due_ns + dom->depot_trim_ns);
+}
+
+/*
+ * Push a full magazine. Returns true if the depot is now above keep (the
+ * caller kicks the trim timer once it holds no lock).
+ */
+static bool depot_push(struct smmukit_iova_domain *dom, unsigned cls,
+		       struct iova_mag *m)
+{
+	struct iova_depot *d = &dom->depots[cls];
+	bool above;
+
+	smmukit_plat_lock(dom->plat, &d->lock);
 	m->u.next = d->head;
 	d->head = m;
 	d->nr_mags++;
-	d->idle_since_ns = now;
+	above = d->nr_mags > dom->depot_keep_mags;
 	smmukit_plat_unlock(dom->plat, &d->lock);
-	return trimmed;
+	return above;
 }
 
 static struct iova_mag *depot_pop(struct smmukit_iova_domain *dom, unsigned cls)
@@ -141,24 +205,9 @@ static struct iova_mag *depot_pop(struct smmukit_iova_domain *dom, unsigned cls)
 
 unsigned smmukit_iova_depot_trim(struct smmukit_iova_domain *dom)
 {
-	unsigned released = 0;
-	uint64_t now;
-
 	if (!dom)
 		return 0;
-	now = smmukit_plat_clock_ns(dom->plat);
-	for (unsigned cls = 0; cls < SMMUKIT_IOVA_NR_CLASSES; cls++) {
-		struct iova_depot *d = &dom->depots[cls];
-		struct iova_mag *list, *m;
-
-		smmukit_plat_lock(dom->plat, &d->lock);
-		list = depot_trim_locked(dom, d, now);
-		smmukit_plat_unlock(dom->plat, &d->lock);
-		for (m = list; m; m = m->u.next)
-			released++;
-		release_list(dom, list, cls);
-	}
-	return released;
+	return depot_trim_step(dom);
 }
 
 /* --------------------------------------------------------- fast paths -- */
@@ -228,12 +277,14 @@ static uint64_t cache_get(struct smmukit_iova_domain *dom, unsigned cls,
 
 /*
  * Slow half of cache_put, CPU lock held, loaded full: make loaded a
- * magazine with room. False if that needs a new magazine and none could be
- * allocated. *trimmed gets depot magazines to release after unlocking.
+ * magazine with room, using *spare (an empty magazine allocated by the
+ * caller with no lock held) if both CPU magazines are full. False if that
+ * needs *spare and there is none. *kick: the depot push left the depot
+ * above keep.
  */
 static bool make_room_locked(struct smmukit_iova_domain *dom,
 			     struct iova_cpu_cache *c, unsigned cls,
-			     struct iova_mag **trimmed)
+			     struct iova_mag **spare, bool *kick)
 {
 	struct iova_mag *m;
 
@@ -243,11 +294,11 @@ static bool make_room_locked(struct smmukit_iova_domain *dom,
 		c->prev = m;
 		return true;
 	}
-	m = mag_new(dom);
-	if (!m)
+	if (!*spare)
 		return false;
-	*trimmed = depot_push(dom, cls, c->loaded);
-	c->loaded = m;
+	*kick = depot_push(dom, cls, c->loaded);
+	c->loaded = *spare;
+	*spare = NULL;
 	return true;
 }
 
@@ -256,23 +307,35 @@ static bool make_room_locked(struct smmukit_iova_domain *dom,
  * magazine and none could be allocated (the caller frees to the tree).
  * 1. Push into loaded. 2. If loaded is full and prev is not, swap and push.
  * 3. If both are full, move loaded to the depot, load a new empty magazine
- *    and push. The depot push may hand back trimmed magazines, released
- *    after the CPU lock is dropped.
+ *    and push. The new magazine is allocated with the CPU lock dropped (a
+ *    platform allocation may be slow or sleep), then step 1 is retried: the
+ *    cache may have changed meanwhile, and an unused spare is freed.
+ * 4. With no lock held, kick the trim timer if the depot grew above keep.
  */
 static bool cache_put(struct smmukit_iova_domain *dom, unsigned cls,
 		      uint64_t pfn)
 {
 	struct iova_cpu_cache *c = this_cache(dom, cls);
-	struct iova_mag *trimmed = NULL;
-	bool ok = true;
+	struct iova_mag *spare = NULL;
+	bool kick = false, ok;
 
-	smmukit_plat_lock(dom->plat, &c->lock);
-	if (smmukit_unlikely(c->loaded->u.nr == SMMUKIT_IOVA_MAG_PFNS))
-		ok = make_room_locked(dom, c, cls, &trimmed);
-	if (smmukit_likely(ok))
-		c->loaded->pfns[c->loaded->u.nr++] = pfn;
-	smmukit_plat_unlock(dom->plat, &c->lock);
-	release_list(dom, trimmed, cls);
+	for (;;) {
+		smmukit_plat_lock(dom->plat, &c->lock);
+		ok = smmukit_likely(c->loaded->u.nr < SMMUKIT_IOVA_MAG_PFNS) ||
+		     make_room_locked(dom, c, cls, &spare, &kick);
+		if (smmukit_likely(ok))
+			c->loaded->pfns[c->loaded->u.nr++] = pfn;
+		smmukit_plat_unlock(dom->plat, &c->lock);
+		if (smmukit_likely(ok) || spare)
+			break;
+		spare = mag_new(dom);
+		if (!spare)
+			return false;
+	}
+	mag_free(dom, spare);
+	if (kick)
+		trim_timer_kick(dom, smmukit_plat_clock_ns(dom->plat) +
+				     dom->depot_trim_ns);
 	return ok;
 }
 
@@ -430,7 +493,6 @@ void smmukit_iova_flush_caches(struct smmukit_iova_domain *dom)
 int iova_caches_init(struct smmukit_iova_domain *dom)
 {
 	uint64_t n = (uint64_t)dom->nr_cpus * SMMUKIT_IOVA_NR_CLASSES;
-	uint64_t now = smmukit_plat_clock_ns(dom->plat);
 
 	dom->cpu_caches = smmukit_plat_zalloc(dom->plat,
 					      n * sizeof(*dom->cpu_caches));
@@ -446,10 +508,11 @@ int iova_caches_init(struct smmukit_iova_domain *dom)
 	}
 	for (uint64_t i = 0; i < n; i++)
 		smmukit_plat_lock_init(dom->plat, &dom->cpu_caches[i].lock);
-	for (unsigned cls = 0; cls < SMMUKIT_IOVA_NR_CLASSES; cls++) {
+	for (unsigned cls = 0; cls < SMMUKIT_IOVA_NR_CLASSES; cls++)
 		smmukit_plat_lock_init(dom->plat, &dom->depots[cls].lock);
-		dom->depots[cls].idle_since_ns = now;
-	}
+	atomic_init(&dom->trim_pending, false);
+	atomic_init(&dom->trim_stopping, false);
+	smmukit_plat_timer_init(dom->plat, &dom->trim_timer, trim_timer_fn);
 	return 0;
 
 err:
@@ -467,6 +530,15 @@ void iova_caches_destroy(struct smmukit_iova_domain *dom)
 {
 	uint64_t n = (uint64_t)dom->nr_cpus * SMMUKIT_IOVA_NR_CLASSES;
 
+	/*
+	 * Stop the trim timer before anything it touches goes: once
+	 * trim_stopping is visible the callback no longer re-arms, and
+	 * cancel_sync waits out a run in progress and drops a pending one
+	 * (also one armed by a run that read trim_stopping too early).
+	 */
+	atomic_store_explicit(&dom->trim_stopping, true, memory_order_seq_cst);
+	smmukit_plat_timer_cancel_sync(dom->plat, &dom->trim_timer);
+	smmukit_plat_timer_destroy(dom->plat, &dom->trim_timer);
 	for (uint64_t i = 0; i < n; i++) {
 		struct iova_cpu_cache *c = &dom->cpu_caches[i];
 
