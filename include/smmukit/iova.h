@@ -43,12 +43,21 @@
  * Per-CPU caches: the CPU is the platform's cpu_id(), a hint in
  * [0, nr_cpus) fixed when the domain is created; each (CPU, class) pair has
  * its own platform lock, so more threads than CPUs are correct. A thread
- * preempted while holding one of those locks (a few dozen instructions; up
- * to a magazine's worth of tree frees when the cache is flushed) stalls only
- * the other threads that the platform maps to the same CPU id and that use
- * the same size class: with a sleeping lock (POSIX) they block until it runs
- * again, with a spinning lock they burn their time slice. Nothing else waits
- * on it, and no correctness depends on it.
+ * preempted while holding one of those locks (a few dozen instructions; a
+ * depot push or pop; two magazines' worth of tree frees when the cache is
+ * flushed) stalls, until it runs again (blocked on a sleeping lock such as
+ * POSIX's, spinning on a spinning one):
+ *  - the other threads that the platform maps to the same CPU id and that
+ *    use the same size class;
+ *  - every thread that walks all CPUs' locks: smmukit_iova_flush_caches,
+ *    hence any alloc_fast that met -ENOSPC and flushes before its retry,
+ *    smmukit_iova_flush_cpu of that CPU, and smmukit_iova_get_stats.
+ * And since a CPU lock holder takes a depot lock (magazine exchange) and
+ * the tree lock (drains), a thread preempted holding a depot lock stalls
+ * the magazine exchanges of that class on every CPU, and one preempted
+ * holding the tree lock stalls every tree operation and every exchange
+ * that drains. Platform allocations (new magazines) and the trim timer's
+ * arming happen with no lock held. No correctness depends on any of it.
  */
 #ifndef SMMUKIT_IOVA_H
 #define SMMUKIT_IOVA_H
