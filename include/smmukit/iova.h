@@ -206,7 +206,12 @@ uint64_t smmukit_iova_fast_size(uint64_t size_pfns);
  * Fast allocation: size rounded by smmukit_iova_fast_size (and then size
  * aligned); this CPU's magazines first, then the tree; if the tree has no
  * room, flush every cache (all CPUs and the depot) and retry once, unless
- * SMMUKIT_IOVA_NO_FLUSH. Returns as smmukit_iova_alloc.
+ * SMMUKIT_IOVA_NO_FLUSH. Returns as smmukit_iova_alloc, plus one error that
+ * only a broken internal invariant produces: -EIO with CHECK_FAST_FREE
+ * when a magazine held a pfn that the tree does not record as a cached
+ * range of that size (logged). That pfn is dropped from the cache, which
+ * loses nothing: the tree either has it free already or records another
+ * owner, who frees it.
  */
 int smmukit_iova_alloc_fast(struct smmukit_iova_domain *dom,
 			    uint64_t size_pfns, uint64_t limit_pfn,

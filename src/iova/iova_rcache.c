@@ -377,7 +377,13 @@ int smmukit_iova_alloc_fast(struct smmukit_iova_domain *dom,
 			if (smmukit_unlikely(dom->flags &
 					     SMMUKIT_IOVA_CHECK_FAST_FREE) &&
 			    iova_tree_mark_cached(dom, pfn, size, false)) {
-				/* A cache held a range the tree disowns. */
+				/*
+				 * A cache held a range the tree disowns: a
+				 * broken invariant. Drop the pfn rather than
+				 * give it back: the tree either has it free
+				 * or records another owner, so nothing leaks,
+				 * while freeing it could hand out a live range.
+				 */
 				smmukit_err(dom->plat, "iova: cached pfn 0x%llx "
 					    "is not a cached range",
 					    (unsigned long long)pfn);
