@@ -39,24 +39,29 @@ struct iova_mag {
 	uint64_t pfns[SMMUKIT_IOVA_MAG_PFNS];
 };
 
+/*
+ * Per-CPU caches and depots sit on cache lines of their own (CPUs hammer
+ * their caches concurrently): both structs are _Alignas(IOVA_CACHE_LINE),
+ * so their sizes are multiples of it, and iova_caches_init places them in
+ * one block it aligns itself (platform zalloc promises no alignment).
+ */
+#define IOVA_CACHE_LINE 64u
+
 /* One CPU's cache for one size class. All fields: lock. */
 struct iova_cpu_cache {
-	struct smmukit_lock lock;
+	_Alignas(IOVA_CACHE_LINE) struct smmukit_lock lock;
 	struct iova_mag *loaded;
 	struct iova_mag *prev;
 	uint64_t hits;
 	uint64_t misses;
-	/* Own cache lines: CPUs hammer their caches concurrently. */
-	unsigned char pad[64 - 4 * sizeof(uint64_t) % 64];
 };
 
 /* Full magazines of one class shared by all CPUs. All fields: lock. */
 struct iova_depot {
-	struct smmukit_lock lock;
+	_Alignas(IOVA_CACHE_LINE) struct smmukit_lock lock;
 	struct iova_mag *head;
 	uint64_t nr_mags;
 	uint64_t trimmed;
-	unsigned char pad[64 - 4 * sizeof(uint64_t) % 64];
 };
 
 struct smmukit_iova_domain {
@@ -71,7 +76,10 @@ struct smmukit_iova_domain {
 	uint64_t depot_trim_ns;
 	/* nr_cpus * SMMUKIT_IOVA_NR_CLASSES, indexed [cpu][class]; each own lock. */
 	struct iova_cpu_cache *cpu_caches;
-	struct iova_depot depots[SMMUKIT_IOVA_NR_CLASSES];	/* each own lock */
+	struct iova_depot *depots;	/* SMMUKIT_IOVA_NR_CLASSES, each own lock */
+	/* The zalloc'd block holding both, and its size (for free). */
+	void *caches_mem;
+	size_t caches_mem_size;
 	/* Magazines in existence: atomic, for stats and leak reasoning. */
 	_Atomic uint64_t mags_allocated;
 	_Atomic uint64_t flushes;

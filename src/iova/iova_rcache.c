@@ -496,14 +496,27 @@ void smmukit_iova_flush_caches(struct smmukit_iova_domain *dom)
 
 /* ------------------------------------------------------ setup, stats -- */
 
+_Static_assert(sizeof(struct iova_cpu_cache) % IOVA_CACHE_LINE == 0,
+	       "per-CPU caches must not share cache lines");
+_Static_assert(sizeof(struct iova_depot) % IOVA_CACHE_LINE == 0,
+	       "depots must not share cache lines");
+
 int iova_caches_init(struct smmukit_iova_domain *dom)
 {
 	uint64_t n = (uint64_t)dom->nr_cpus * SMMUKIT_IOVA_NR_CLASSES;
+	uintptr_t base;
 
-	dom->cpu_caches = smmukit_plat_zalloc(dom->plat,
-					      n * sizeof(*dom->cpu_caches));
-	if (!dom->cpu_caches)
+	/* Depots, then the CPU caches, in one block aligned by hand. */
+	dom->caches_mem_size = SMMUKIT_IOVA_NR_CLASSES * sizeof(*dom->depots) +
+			       n * sizeof(*dom->cpu_caches) + IOVA_CACHE_LINE - 1;
+	dom->caches_mem = smmukit_plat_zalloc(dom->plat, dom->caches_mem_size);
+	if (!dom->caches_mem)
 		return -SMMUKIT_ENOMEM;
+	base = ((uintptr_t)dom->caches_mem + IOVA_CACHE_LINE - 1) &
+	       ~(uintptr_t)(IOVA_CACHE_LINE - 1);
+	dom->depots = (struct iova_depot *)base;
+	dom->cpu_caches =
+		(struct iova_cpu_cache *)(dom->depots + SMMUKIT_IOVA_NR_CLASSES);
 	for (uint64_t i = 0; i < n; i++) {
 		struct iova_cpu_cache *c = &dom->cpu_caches[i];
 
@@ -526,9 +539,10 @@ err:
 		mag_free(dom, dom->cpu_caches[i].loaded);
 		mag_free(dom, dom->cpu_caches[i].prev);
 	}
-	smmukit_plat_free(dom->plat, dom->cpu_caches,
-			  n * sizeof(*dom->cpu_caches));
+	smmukit_plat_free(dom->plat, dom->caches_mem, dom->caches_mem_size);
+	dom->caches_mem = NULL;
 	dom->cpu_caches = NULL;
+	dom->depots = NULL;
 	return -SMMUKIT_ENOMEM;
 }
 
@@ -563,8 +577,7 @@ void iova_caches_destroy(struct smmukit_iova_domain *dom)
 		}
 		smmukit_plat_lock_destroy(dom->plat, &d->lock);
 	}
-	smmukit_plat_free(dom->plat, dom->cpu_caches,
-			  n * sizeof(*dom->cpu_caches));
+	smmukit_plat_free(dom->plat, dom->caches_mem, dom->caches_mem_size);
 }
 
 void smmukit_iova_get_stats(struct smmukit_iova_domain *dom,
