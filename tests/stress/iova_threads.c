@@ -10,6 +10,13 @@
  * and sometimes flushes every cache. The space is small, so exhaustion and
  * the flush-and-retry path happen (often in the tight variant).
  *
+ * Workers re-pin themselves to a random CPU between operations (a thread
+ * migrating, as cpu_id() allows), and now and then run a burst: pin to one
+ * CPU, allocate BURST ranges of one class, free them all there (pushing
+ * magazines to that class's depot), then sleep for several trim periods, so
+ * the depot's trim timer (real clock, timer thread) releases magazines
+ * while the other workers and the reclaimer use the same depots.
+ *
  * SMMUKIT_STRESS_OPS sets operations per worker (default 100000);
  * SMMUKIT_SEED the seed (printed).
  */
@@ -30,8 +37,10 @@
 #include "smmukit/platform_posix.h"
 
 #define NR_WORKERS 4
+#define NR_CPUS 2u
 #define SPAN 16384u
 #define QUEUE_LEN 256
+#define BURST 384	/* >= 3 magazines: pushes the depot above keep */
 
 struct shared {
 	struct smmukit_platform *plat;
@@ -40,6 +49,7 @@ struct shared {
 	_Atomic uint64_t errors;
 	_Atomic uint64_t enospc;
 	_Atomic uint64_t allocs;
+	_Atomic uint64_t bursts;
 	_Atomic int workers_left;
 	uint64_t ops;
 	uint64_t seed;
@@ -96,6 +106,41 @@ static void release(struct shared *sh, uint64_t *s,
 		atomic_fetch_add(&sh->errors, 1);
 }
 
+/*
+ * A bursty phase: on one CPU, allocate up to BURST ranges of one cacheable
+ * class, free them all through the fast path, then stay idle for a few
+ * trim periods while the trim timer shrinks the depot.
+ */
+static void burst(struct shared *sh, uint64_t *s)
+{
+	static const uint64_t sizes[] = { 1, 2, 4 };
+	uint64_t size = sizes[rnd(s) % 3], pfns[BURST];
+	struct timespec idle = { 0, 100000 };	/* 5 trim periods */
+	size_t n = 0;
+
+	smmukit_posix_set_cpu(sh->plat, (unsigned)(rnd(s) % NR_CPUS));
+	while (n < BURST) {
+		int ret = smmukit_iova_alloc_fast(sh->dom, size, sh->span,
+						  SMMUKIT_IOVA_NO_FLUSH, &pfns[n]);
+
+		if (ret == -SMMUKIT_ENOSPC)
+			break;
+		if (ret) {
+			atomic_fetch_add(&sh->errors, 1);
+			break;
+		}
+		own(sh, pfns[n], size, 1);
+		n++;
+	}
+	for (size_t i = 0; i < n; i++) {
+		own(sh, pfns[i], size, 0);
+		if (smmukit_iova_free_fast(sh->dom, pfns[i], size))
+			atomic_fetch_add(&sh->errors, 1);
+	}
+	atomic_fetch_add(&sh->bursts, 1);
+	nanosleep(&idle, NULL);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -105,6 +150,14 @@ static void *worker_main(void *arg)
 	size_t nlive = 0;
 
 	for (uint64_t i = 0; i < sh->ops; i++) {
+		/* Migrate now and then: the next op may use another CPU's cache. */
+		if (rnd(&s) % 8 == 0)
+			smmukit_posix_set_cpu(sh->plat,
+					      (unsigned)(rnd(&s) % NR_CPUS));
+		if (rnd(&s) % 2048 == 0 || i == sh->ops / 2) {
+			burst(sh, &s);
+			continue;
+		}
 		if (nlive < 100 && rnd(&s) % 100 < 55) {
 			uint64_t size = rnd(&s) % 8 ? 1 + rnd(&s) % 8 : 1 + rnd(&s) % 48;
 			uint64_t limit = rnd(&s) % 4 ? sh->span : sh->span / 2;
@@ -177,7 +230,8 @@ static uint64_t env_u64(const char *name, uint64_t def)
 static void run(uint32_t flags, uint64_t span)
 {
 	struct smmukit_posix_config pcfg = {
-		.mem_size = 16u << 20, .nr_cpus = 2, .log_level = SMMUKIT_LOG_ERR,
+		.mem_size = 16u << 20, .nr_cpus = NR_CPUS,
+		.log_level = SMMUKIT_LOG_ERR,
 	};
 	struct smmukit_iova_config cfg = {
 		.granule = 4096, .start_pfn = 1, .end_pfn = span,
@@ -217,15 +271,19 @@ static void run(uint32_t flags, uint64_t span)
 	pthread_join(reclaimer, NULL);
 
 	smmukit_iova_get_stats(sh->dom, &st);
-	printf("allocs %llu, ENOSPC %llu, flushes %llu, hits %llu, misses %llu, "
-	       "depot trimmed %llu\n",
+	printf("allocs %llu, bursts %llu, ENOSPC %llu, flushes %llu, hits %llu, "
+	       "misses %llu, depot trimmed %llu\n",
 	       (unsigned long long)atomic_load(&sh->allocs),
+	       (unsigned long long)atomic_load(&sh->bursts),
 	       (unsigned long long)atomic_load(&sh->enospc),
 	       (unsigned long long)st.flushes, (unsigned long long)st.cache_hits,
 	       (unsigned long long)st.cache_misses,
 	       (unsigned long long)st.depot_trimmed);
 	assert_int_equal(atomic_load(&sh->errors), 0);
 	assert_true(st.cache_hits > 0);
+	assert_true(atomic_load(&sh->bursts) >= NR_WORKERS);
+	/* Bursts pushed depots above keep: trimming ran concurrently. */
+	assert_true(st.depot_trimmed > 0);
 	assert_int_equal(smmukit_iova_check(sh->dom), 0);
 	/* Everything was freed: after a flush only the reservation is left. */
 	smmukit_iova_flush_caches(sh->dom);
