@@ -13,9 +13,12 @@
  *       worst:   free of a random range (which moves the cached node up),
  *                then an allocation larger than every hole, so it must go
  *                below all live ranges;
- *     plus the magazine fast path on the same fragmented domain;
- *  3. depot size over time: a burst of frees, then idle, with the depot
- *     trimmed every 50 ms of (manual) time.
+ *     plus the magazine fast path on the same fragmented domain, and our
+ *     own worst case (misaligned_enospc: an aligned request whose only
+ *     holes are misaligned and shorter than size + align - 1: eight
+ *     exact-fit tries, then -ENOSPC);
+ *  3. depot size over time: a burst of frees, then idle, with no calls:
+ *     the domain's trim timer shrinks it as the manual clock moves.
  *
  * Each measurement is repeated --reps times (default 3); medians are shown.
  * --json prints one JSON object per line, the last one the full result.
@@ -399,6 +402,64 @@ static double fast_on_fragmented(struct smmukit_iova_domain *dom, uint64_t iters
 	return (double)(t1 - t0) / (double)iters;
 }
 
+/*
+ * Our own worst case: an aligned request that fails. live blocks of 128
+ * pfns, each a 100-pfn hole starting at 1 mod 64 and a 28-pfn reservation:
+ * every hole holds 64 pfns but no 64-aligned run of them, and none is as
+ * long as size + align - 1 = 127. So a 64-granule aligned allocation finds
+ * nothing in the conservative pass, tries SMMUKIT_IOVA_EXACT_FIT_TRIES
+ * holes exactly and returns -ENOSPC. Timed for the tree alloc and for
+ * alloc_fast (64 > 32 is not cached: tree, -ENOSPC, flush every cache,
+ * retry, -ENOSPC). Medians and maxima in ns of iters calls each.
+ */
+struct enospc_result {
+	double tree_median_ns, tree_max_ns, fast_median_ns, fast_max_ns;
+};
+
+static void misaligned_enospc(uint64_t live, uint64_t iters,
+			      struct enospc_result *res)
+{
+	struct smmukit_iova_config cfg = {
+		.granule = 4096, .start_pfn = 1, .end_pfn = live * 128,
+	};
+	struct smmukit_iova_domain *dom;
+	double *lat = calloc(iters, sizeof(*lat));
+	uint64_t pfn, t0;
+
+	if (smmukit_iova_domain_create(plat, &cfg, &dom))
+		die("enospc domain");
+	for (uint64_t j = 0; j < live; j++)
+		if (smmukit_iova_reserve(dom, 128 * j + 101, 128 * j + 128))
+			die("enospc reserve");
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint64_t i = 0; i < iters; i++) {
+			int ret;
+
+			t0 = now_ns();
+			ret = pass ? smmukit_iova_alloc_fast(dom, 64, cfg.end_pfn,
+							     0, &pfn)
+				   : smmukit_iova_alloc(dom, 64, cfg.end_pfn,
+							true, &pfn);
+			lat[i] = (double)(now_ns() - t0);
+			if (ret != -SMMUKIT_ENOSPC)
+				die("enospc alloc (it fit)");
+		}
+		qsort(lat, iters, sizeof(*lat), cmp_double);
+		if (pass) {
+			res->fast_median_ns = lat[iters / 2];
+			res->fast_max_ns = lat[iters - 1];
+		} else {
+			res->tree_median_ns = lat[iters / 2];
+			res->tree_max_ns = lat[iters - 1];
+		}
+	}
+	/* An unaligned 64 fits in any hole: the space really is there. */
+	if (smmukit_iova_alloc(dom, 64, cfg.end_pfn, false, &pfn))
+		die("enospc unaligned alloc");
+	free(lat);
+	smmukit_iova_domain_destroy(dom);
+}
+
 /* ------------------------------------------------------ 3. the depot -- */
 
 #define DEPOT_SAMPLES 26
@@ -488,6 +549,8 @@ int main(int argc, char **argv)
 	double ours_small[32], cn_small[32], ours_sa[32], cn_sa[32];
 	double ours_ta[32], cn_ta[32];
 	double ours_w[32], cn_w[32], ours_wmax[32], cn_wmax[32];
+	double en_tm[32], en_tx[32], en_fm[32], en_fx[32];
+	struct enospc_result en;
 	struct frag_result ro = { 0 }, rc = { 0 };
 	uint64_t worst_size = 0, cn_steps = 0;
 
@@ -558,6 +621,11 @@ int main(int argc, char **argv)
 		ours_wmax[rep] = ro.worst_max_ns;
 		cn_wmax[rep] = rc.worst_max_ns;
 		cn_steps = cn.walk_steps;
+		misaligned_enospc(o.live, o.worst_iters * 10, &en);
+		en_tm[rep] = en.tree_median_ns;
+		en_tx[rep] = en.tree_max_ns;
+		en_fm[rep] = en.fast_median_ns;
+		en_fx[rep] = en.fast_max_ns;
 		if (cn_check(&cn) || smmukit_iova_check(dom))
 			die("consistency check");
 		cn_destroy(&cn);
@@ -584,7 +652,11 @@ int main(int argc, char **argv)
 		       "\"worst_size_pfns\":%llu,\"worst_alloc_ns_ours\":%.0f,"
 		       "\"worst_alloc_ns_cached_node\":%.0f,"
 		       "\"worst_alloc_max_ns_ours\":%.0f,"
-		       "\"worst_alloc_max_ns_cached_node\":%.0f}\n",
+		       "\"worst_alloc_max_ns_cached_node\":%.0f,"
+		       "\"misaligned_enospc_ns_tree\":%.0f,"
+		       "\"misaligned_enospc_max_ns_tree\":%.0f,"
+		       "\"misaligned_enospc_ns_fast_flush_retry\":%.0f,"
+		       "\"misaligned_enospc_max_ns_fast_flush_retry\":%.0f}\n",
 		       o.reps, (unsigned long long)o.live, (unsigned long long)o.seed,
 		       median(f1, o.reps), median(f8, o.reps), median(t1, o.reps),
 		       median(mt2, o.reps), median(mt4, o.reps), median(ff, o.reps), median(ours_sa, o.reps), median(cn_sa, o.reps),
@@ -593,7 +665,9 @@ int main(int argc, char **argv)
 		       median(cn_small, o.reps), median(ours_typ, o.reps),
 		       median(cn_typ, o.reps), (unsigned long long)worst_size,
 		       median(ours_w, o.reps), median(cn_w, o.reps),
-		       median(ours_wmax, o.reps), median(cn_wmax, o.reps));
+		       median(ours_wmax, o.reps), median(cn_wmax, o.reps),
+		       median(en_tm, o.reps), median(en_tx, o.reps),
+		       median(en_fm, o.reps), median(en_fx, o.reps));
 	} else {
 		printf("bench_iova: medians of %u repetitions (seed %llu)\n\n", o.reps,
 		       (unsigned long long)o.seed);
@@ -624,6 +698,17 @@ int main(int argc, char **argv)
 		       median(ours_wmax, o.reps), median(cn_wmax, o.reps));
 		printf("   cached-node predecessor steps in the last repetition: %llu\n",
 		       (unsigned long long)cn_steps);
+		printf("   our worst: aligned 64-granule alloc that fails, %llu holes "
+		       "of 100 misaligned (8 exact-fit tries, -ENOSPC)\n",
+		       (unsigned long long)o.live);
+		printf("   %-44s %12.0f %12s\n", "  tree alloc: median ns",
+		       median(en_tm, o.reps), "-");
+		printf("   %-44s %12.0f %12s\n", "  tree alloc: max ns (median over reps)",
+		       median(en_tx, o.reps), "-");
+		printf("   %-44s %12.0f %12s\n", "  alloc_fast (+flush, retry): median ns",
+		       median(en_fm, o.reps), "-");
+		printf("   %-44s %12.0f %12s\n", "  alloc_fast (+flush, retry): max ns",
+		       median(en_fx, o.reps), "-");
 	}
 	smmukit_posix_destroy(plat);
 	return 0;
