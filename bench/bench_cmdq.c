@@ -49,6 +49,7 @@ struct worker {
 	struct bench *b;
 	unsigned id;
 	uint64_t units;	/* what the workload counts */
+	double t_start, t_end;	/* this worker's own clock readings */
 };
 
 static double now_s(void)
@@ -73,6 +74,7 @@ static void *worker_main(void *arg)
 		c[i].tlbi.leaf = true;
 	}
 	pthread_barrier_wait(&b->start);
+	wk->t_start = now_s();
 	for (unsigned long k = 0; k < b->ops; k++) {
 		int ret;
 
@@ -93,6 +95,7 @@ static void *worker_main(void *arg)
 		if (ret)
 			atomic_fetch_add(&b->errors, 1);
 	}
+	wk->t_end = now_s();
 	return NULL;
 }
 
@@ -120,13 +123,22 @@ static double run_once(struct bench *b, unsigned threads)
 		}
 	}
 	pthread_barrier_wait(&b->start);
-	t0 = now_s();
 	for (unsigned t = 0; t < threads; t++)
 		pthread_join(th[t], NULL);
-	t1 = now_s();
 	pthread_barrier_destroy(&b->start);
-	for (unsigned t = 0; t < threads; t++)
+	/*
+	 * The workers time themselves: the main thread may be descheduled
+	 * after the barrier long enough for a short run to finish unseen.
+	 */
+	t0 = wk[0].t_start;
+	t1 = wk[0].t_end;
+	for (unsigned t = 0; t < threads; t++) {
 		units += wk[t].units;
+		if (wk[t].t_start < t0)
+			t0 = wk[t].t_start;
+		if (wk[t].t_end > t1)
+			t1 = wk[t].t_end;
+	}
 	return (double)units / (t1 - t0);
 }
 
