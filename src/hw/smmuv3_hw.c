@@ -240,6 +240,13 @@ int smmuv3_cmd_encode(const struct smmuv3_cmd *cmd, uint64_t dw[2])
 {
 	struct enc e = { { 0, 0 }, false };
 
+	if (!dw)
+		return -SMMUKIT_EINVAL;
+	if (!cmd) {
+		dw[0] = 0;
+		dw[1] = 0;
+		return -SMMUKIT_EINVAL;
+	}
 	e.dw[0] = smmukit_field_prep(CMD0_OP, cmd->opcode);
 
 	switch (cmd->opcode) {
@@ -447,10 +454,16 @@ static bool cmd_layout(unsigned op, uint64_t *dw0_ok, uint64_t *dw1_ok)
 
 int smmuv3_cmd_decode(const uint64_t dw[2], struct smmuv3_cmd *cmd)
 {
-	uint64_t d0 = dw[0], d1 = dw[1];
+	uint64_t d0, d1;
 	uint64_t ok0, ok1;
-	unsigned op = get32(CMD0_OP, d0);
+	unsigned op;
 	bool ill = false;
+
+	if (!dw || !cmd)
+		return -SMMUKIT_EINVAL;
+	d0 = dw[0];
+	d1 = dw[1];
+	op = get32(CMD0_OP, d0);
 
 	/* Whole-object clear, padding included, so decoded commands compare
 	 * equal byte for byte. */
@@ -631,7 +644,7 @@ int smmuv3_range_tlbi_split(uint64_t iova, uint64_t size, unsigned pg_shift,
 	unsigned ttl = 0;
 	int n = 0;
 
-	if (!tg || size == 0 || iova + size - 1 < iova)
+	if (!tg || size == 0 || iova + size - 1 < iova || (!out && max_cmds))
 		return -SMMUKIT_EINVAL;
 	if (!smmukit_is_aligned(iova, UINT64_C(1) << pg_shift) ||
 	    !smmukit_is_aligned(size, UINT64_C(1) << pg_shift))
@@ -686,10 +699,13 @@ int smmuv3_range_tlbi_split(uint64_t iova, uint64_t size, unsigned pg_shift,
 int smmuv3_range_tlbi_span(const struct smmuv3_cmd *cmd, uint64_t *start,
 			   uint64_t *end)
 {
-	unsigned f = tlbi_fields(cmd->opcode);
+	unsigned f;
 	uint64_t pg, len, base;
 	int ret = 0;
 
+	if (!cmd || !start || !end)
+		return -SMMUKIT_EINVAL;
+	f = tlbi_fields(cmd->opcode);
 	if (!(f & TLBI_HAS_RANGE) || cmd->tlbi.tg > 3 || cmd->tlbi.ttl > 3)
 		return -SMMUKIT_EINVAL;
 	if (cmd->tlbi.tg == CMD1_TG_NONE) {
@@ -727,6 +743,10 @@ int smmuv3_event_encode(const struct smmuv3_event *evt, uint64_t dw[4])
 	uint64_t dw3_addr;
 	uint64_t dw3_mask;
 
+	if (!dw)
+		return -SMMUKIT_EINVAL;
+	if (!evt)
+		goto bad;
 	if (!smmukit_field_fits(EVT0_SSID, evt->ssid) ||
 	    !smmukit_field_fits(EVT1_STAG, evt->stag) ||
 	    !smmukit_field_fits(EVT1_CLASS, evt->class_))
@@ -766,7 +786,11 @@ bad:
 
 void smmuv3_event_decode(const uint64_t dw[4], struct smmuv3_event *evt)
 {
+	if (!evt)
+		return;
 	__builtin_memset(evt, 0, sizeof(*evt));
+	if (!dw)
+		return;
 	evt->id = (uint8_t)smmukit_field_get(EVT0_ID, dw[0]);
 	evt->ssv = dw[0] & EVT0_SSV;
 	evt->ssid = (uint32_t)smmukit_field_get(EVT0_SSID, dw[0]);
