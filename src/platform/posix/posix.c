@@ -216,9 +216,13 @@ static void posix_free_pages(struct smmukit_platform *p,
 void *smmukit_posix_phys_range(struct smmukit_platform *p, smmukit_phys_t pa,
 			       uint64_t len)
 {
-	struct posix_platform *pp = to_posix(p);
-	uint64_t off = pa - pp->cfg.phys_base;
+	struct posix_platform *pp;
+	uint64_t off;
 
+	if (!p)
+		return NULL;
+	pp = to_posix(p);
+	off = pa - pp->cfg.phys_base;
 	if (pa < pp->cfg.phys_base || off >= pp->cfg.mem_size ||
 	    len > pp->cfg.mem_size - off)
 		return NULL;
@@ -336,6 +340,8 @@ static unsigned posix_cpu_id(struct smmukit_platform *p)
 
 void smmukit_posix_set_cpu(struct smmukit_platform *p, unsigned cpu)
 {
+	if (!p)
+		return;
 	thread_cpu_plus1 = cpu % to_posix(p)->cfg.nr_cpus + 1;
 }
 
@@ -424,8 +430,11 @@ static void posix_relax(struct smmukit_platform *p)
 
 void smmukit_posix_clock_set(struct smmukit_platform *p, uint64_t t_ns)
 {
-	struct posix_platform *pp = to_posix(p);
+	struct posix_platform *pp;
 
+	if (!p)
+		return;
+	pp = to_posix(p);
 	if (!pp->cfg.manual_clock)
 		return;
 	manual_clock_to(pp, t_ns);
@@ -437,7 +446,14 @@ void smmukit_posix_clock_set(struct smmukit_platform *p, uint64_t t_ns)
 
 void smmukit_posix_clock_advance(struct smmukit_platform *p, uint64_t delta_ns)
 {
-	smmukit_posix_clock_set(p, posix_clock_ns(p) + delta_ns);
+	uint64_t now;
+
+	if (!p)
+		return;
+	now = posix_clock_ns(p);
+	/* Saturate: a huge delta must not wrap time backwards. */
+	smmukit_posix_clock_set(p, delta_ns > UINT64_MAX - now ?
+				      UINT64_MAX : now + delta_ns);
 }
 
 /* ---- timers ---- */
@@ -727,8 +743,15 @@ void smmukit_posix_destroy(struct smmukit_platform *p)
 void smmukit_posix_set_hooks(struct smmukit_platform *p,
 			     const struct smmukit_posix_hooks *hooks)
 {
-	struct posix_platform *pp = to_posix(p);
+	struct posix_platform *pp;
 
+	if (!p)
+		return;
+	if (!hooks) {
+		smmukit_posix_clear_hooks(p);
+		return;
+	}
+	pp = to_posix(p);
 	atomic_store_explicit(&pp->hooks_set, false, memory_order_release);
 	pp->hooks = *hooks;
 	atomic_store_explicit(&pp->hooks_set, true, memory_order_release);
@@ -736,26 +759,32 @@ void smmukit_posix_set_hooks(struct smmukit_platform *p,
 
 void smmukit_posix_clear_hooks(struct smmukit_platform *p)
 {
+	if (!p)
+		return;
 	atomic_store_explicit(&to_posix(p)->hooks_set, false,
 			      memory_order_release);
 }
 
 smmukit_phys_t smmukit_posix_phys_base(struct smmukit_platform *p)
 {
-	return to_posix(p)->cfg.phys_base;
+	return p ? to_posix(p)->cfg.phys_base : 0;
 }
 
 uint64_t smmukit_posix_mem_size(struct smmukit_platform *p)
 {
-	return to_posix(p)->cfg.mem_size;
+	return p ? to_posix(p)->cfg.mem_size : 0;
 }
 
 uint64_t smmukit_posix_fail_nth_alloc(struct smmukit_platform *p, uint64_t nth)
 {
-	struct posix_platform *pp = to_posix(p);
-	uint64_t seq = atomic_load(&pp->alloc_seq);
-	uint64_t since = seq - pp->alloc_seq_reported;
+	struct posix_platform *pp;
+	uint64_t seq, since;
 
+	if (!p)
+		return 0;
+	pp = to_posix(p);
+	seq = atomic_load(&pp->alloc_seq);
+	since = seq - pp->alloc_seq_reported;
 	pp->alloc_seq_reported = seq;
 	atomic_store(&pp->fail_countdown, nth);
 	return since;
@@ -764,8 +793,15 @@ uint64_t smmukit_posix_fail_nth_alloc(struct smmukit_platform *p, uint64_t nth)
 void smmukit_posix_get_stats(struct smmukit_platform *p,
 			     struct smmukit_posix_stats *out)
 {
-	struct posix_platform *pp = to_posix(p);
+	struct posix_platform *pp;
 
+	if (!out)
+		return;
+	if (!p) {
+		memset(out, 0, sizeof(*out));
+		return;
+	}
+	pp = to_posix(p);
 	out->pages_in_use = atomic_load(&pp->pages_in_use);
 	out->allocs = atomic_load(&pp->allocs);
 	out->zallocs_in_use = atomic_load(&pp->zalloc_bytes);
