@@ -51,10 +51,11 @@ const char *smmukit_errname(int err)
 		{ SMMUKIT_EALREADY, "EALREADY" },
 	};
 
-	if (err < 0)
-		err = -err;
+	/* Negated in unsigned arithmetic: -INT_MIN does not fit an int. */
+	unsigned code = err < 0 ? 0u - (unsigned)err : (unsigned)err;
+
 	for (size_t i = 0; i < SMMUKIT_ARRAY_SIZE(names); i++)
-		if (names[i].code == err)
+		if ((unsigned)names[i].code == code)
 			return names[i].name;
 	return "E?";
 }
