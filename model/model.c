@@ -779,6 +779,10 @@ static int check_config(const struct smmukit_model_config *c)
 		return -SMMUKIT_EINVAL;
 	if (!c->gran || (c->gran & ~7u))
 		return -SMMUKIT_EINVAL;
+	/* The bound smmukit_model_config_parse applies to cmdlog= etc. */
+	if (c->cmdlog_entries > (1u << 24) || c->invlog_entries > (1u << 24) ||
+	    c->stalelog_entries > (1u << 24))
+		return -SMMUKIT_EINVAL;
 	return 0;
 }
 
