@@ -113,9 +113,10 @@ static inline bool smmukit_pgtable_gather_queued(const struct smmukit_iotlb_gath
 	return g && g->queued;
 }
 
+/* NULL-safe: a NULL gather is empty. */
 static inline bool smmukit_pgtable_gather_empty(const struct smmukit_iotlb_gather *g)
 {
-	return g->start == UINT64_MAX;
+	return !g || g->start == UINT64_MAX;
 }
 
 /*
@@ -136,6 +137,8 @@ static inline bool smmukit_pgtable_gather_is_disjoint(const struct smmukit_iotlb
 static inline void smmukit_pgtable_gather_add_range(struct smmukit_iotlb_gather *g,
 						    uint64_t iova, uint64_t size)
 {
+	if (!g)
+		return;
 	if (iova < g->start)
 		g->start = iova;
 	if (iova + size - 1 > g->end || g->end < g->start)
@@ -146,6 +149,8 @@ static inline void smmukit_pgtable_gather_add_range(struct smmukit_iotlb_gather 
 /* Forget the gathered range (after the owner invalidated it). */
 static inline void smmukit_pgtable_gather_reset_range(struct smmukit_iotlb_gather *g)
 {
+	if (!g)
+		return;
 	g->start = UINT64_MAX;
 	g->end = 0;
 	g->pgsize = 0;
