@@ -759,7 +759,9 @@ static const struct smmukit_mmio_ops model_mmio_ops = {
 
 struct smmukit_mmio smmukit_model_mmio(struct smmukit_model *m)
 {
-	struct smmukit_mmio mmio = { .ops = &model_mmio_ops, .ctx = m };
+	/* No model: no ops, which smmukit_smmu_probe refuses (-EINVAL). */
+	struct smmukit_mmio mmio = { .ops = m ? &model_mmio_ops : NULL,
+				     .ctx = m };
 
 	return mmio;
 }
