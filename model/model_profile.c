@@ -441,6 +441,13 @@ int smmukit_model_profile_load(struct smmukit_model_profile *prof,
 		}
 		got = fread(text + len, 1, cap - len - 1, f);
 		len += got;
+		if (got == 0 && ferror(f)) {
+			/* A directory, or an I/O error: not an empty profile. */
+			free(text);
+			fclose(f);
+			set_err(err, errlen, "cannot read profile '%s'", path);
+			return -SMMUKIT_EIO;
+		}
 		if (got == 0)
 			break;
 		if (len > (1u << 20)) {

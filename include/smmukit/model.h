@@ -145,7 +145,8 @@ int smmukit_model_profile_check(const struct smmukit_model_profile *prof,
 /*
  * Load a profile by name or path: "zero" is built in; a name without '/' is
  * looked up as <dir>/<name>.profile (dir may be NULL: no lookup); anything
- * with '/' is a path. Returns 0, -SMMUKIT_ENOENT or -SMMUKIT_EINVAL.
+ * with '/' is a path. Returns 0, -SMMUKIT_ENOENT, -SMMUKIT_EINVAL or
+ * -SMMUKIT_EIO (the file could not be read, e.g. a directory).
  */
 int smmukit_model_profile_load(struct smmukit_model_profile *prof,
 			       const char *name_or_path, const char *dir,
