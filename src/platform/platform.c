@@ -8,7 +8,7 @@ void smmukit_plat_log(struct smmukit_platform *p, enum smmukit_log_level level,
 	va_list ap;
 
 	/* Filtered before formatting: logging must cost nothing when off. */
-	if (level > p->log_level || !p->ops->log)
+	if (!p || !fmt || level > p->log_level || !p->ops->log)
 		return;
 	va_start(ap, fmt);
 	p->ops->log(p, level, fmt, ap);
@@ -19,7 +19,11 @@ bool smmukit_plat_poll_until(struct smmukit_platform *p,
 			     smmukit_poll_cond_fn cond, void *arg,
 			     uint64_t timeout_ns)
 {
-	uint64_t start = smmukit_plat_clock_ns(p);
+	uint64_t start;
+
+	if (!p || !cond)
+		return false;
+	start = smmukit_plat_clock_ns(p);
 
 	for (;;) {
 		if (cond(arg))
