@@ -51,9 +51,10 @@ static void usage(FILE *f)
 		"--trace adds every consumed command and completed CMD_SYNC.\n"
 		"Model keys: stages=s1|s2|s1s2 strtab=linear|2lvl ril msi sev coherent\n"
 		"hyp asid16 vmid16 sidsize= ssidsize= cmdq_log2= evtq_log2= oas= gran=\n"
-		"checking cmdq_stall. Profiles: 'zero' or a file in " SMMUKIT_PROFILE_DIR
-		"\nor a path; --cmdline model.KEY=V overrides one profile key.\n"
-		"A bad line prints its number and the command exits 2.\n");
+		"checking cmdq_stall. Profiles: 'zero' or a file in %s\n"
+		"or a path; --cmdline model.KEY=V overrides one profile key.\n"
+		"A bad line prints its number and the command exits 2.\n",
+		tool_profile_dir());
 }
 
 static const char *event_name(unsigned ev)
@@ -534,7 +535,7 @@ int tool_cmd_model(int argc, char **argv)
 	if (features && smmukit_model_config_parse(&cfg, features, err,
 						   sizeof(err)))
 		tool_fail("model: %s", err);
-	ret = smmukit_model_profile_load(&prof, profile, SMMUKIT_PROFILE_DIR, err,
+	ret = smmukit_model_profile_load(&prof, profile, tool_profile_dir(), err,
 					 sizeof(err));
 	if (ret)
 		tool_fail("model: %s", err);

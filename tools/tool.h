@@ -67,6 +67,13 @@ const char *tool_hex(char *buf, uint64_t v);
 /* A JSON string literal (quoted, escaped) written to f. */
 void tool_json_str(FILE *f, const char *s);
 
+/*
+ * Where named model profiles live: $SMMUKIT_PROFILE_DIR if set, else the
+ * source tree's profiles/ while it exists (a build-tree binary), else the
+ * installed copy under DATADIR/smmukit/profiles.
+ */
+const char *tool_profile_dir(void);
+
 /* The errno name ("EINVAL") of a negative return code. */
 const char *tool_errname(int ret);
 

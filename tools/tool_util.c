@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tool.h"
 
@@ -159,4 +160,16 @@ void tool_json_str(FILE *f, const char *s)
 const char *tool_errname(int ret)
 {
 	return smmukit_errname(ret);
+}
+
+const char *tool_profile_dir(void)
+{
+	const char *env = getenv("SMMUKIT_PROFILE_DIR");
+	struct stat st;
+
+	if (env && *env)
+		return env;
+	if (!stat(SMMUKIT_PROFILE_DIR, &st) && S_ISDIR(st.st_mode))
+		return SMMUKIT_PROFILE_DIR;
+	return SMMUKIT_INSTALLED_PROFILE_DIR;
 }
