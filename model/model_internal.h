@@ -170,6 +170,14 @@ struct shadow_map {		/* coherent=0: the device's view of memory */
 	size_t used;
 };
 
+/*
+ * lock protects every field below except: plat, cfg and prof, fixed at create
+ * (apart from cfg.cmdq_stall, written under lock by smmukit_model_inject;
+ * cfg.checking and cfg.coherent are read without the lock by the platform's
+ * free and sync hooks, which is why they never change); and next_due_atomic,
+ * written under lock and read lock-free by relax() only to choose how far to
+ * jump (run_due re-checks under the lock).
+ */
 struct smmukit_model {
 	pthread_mutex_t lock;
 	struct smmukit_platform *plat;

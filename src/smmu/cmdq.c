@@ -342,6 +342,11 @@ static bool sync_done(struct sync_wait *w)
 	struct smmu_cmdq *q = w->q;
 
 	if (q->msi) {
+		/*
+		 * Acquire, like the rmb after a CONS read: nothing the caller
+		 * frees on the strength of this sync (IOVAs, table pages) may
+		 * be reordered before it sees the SMMU's write.
+		 */
 		uint32_t v = atomic_load_explicit(q->msi_word,
 						  memory_order_acquire);
 

@@ -46,9 +46,11 @@ struct smmu_cmdq {
 
 	/*
 	 * cons64: a lower bound of how many commands the SMMU consumed, only
-	 * ever raised (atomic max). Read without the lock by sync waiters.
-	 * Because producers never let prod64 run more than 2^n ahead of it,
-	 * a CONS register value extends to 64 bits unambiguously.
+	 * ever raised (atomic CAS max); read without the lock by sync waiters.
+	 * A CONS register value c is extended against a snapshot a as
+	 * a + ((c - a) mod 2^(n+1)): never above the true count, and exact
+	 * when at most 2^n commands were consumed since a; otherwise the
+	 * waiter simply polls again (see cmdq.c).
 	 */
 	_Atomic uint64_t cons64;
 

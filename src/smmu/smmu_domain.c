@@ -521,7 +521,11 @@ static int op_domain_free(struct smmukit_iommu_domain *dom)
 		smmukit_plat_unlock(s->plat, &s->cfg_lock);
 		return -SMMUKIT_EBUSY;
 	}
-	/* From here no attach can succeed (state checked under cfg_lock). */
+	/*
+	 * From here no attach can succeed (state checked under cfg_lock).
+	 * LIVE->FREE and the rollback below both happen under cfg_lock, and
+	 * live() was just seen under it, so this exchange cannot fail.
+	 */
 	atomic_compare_exchange_strong(&d->state, &expect, DOMAIN_FREE);
 	smmukit_plat_unlock(s->plat, &s->cfg_lock);
 
@@ -537,8 +541,11 @@ static int op_domain_free(struct smmukit_iommu_domain *dom)
 	/* Invalidate the whole context before anything goes back. */
 	ret = flush_context(d);
 	if (ret) {
+		/* Keep the domain (and its tag): nothing proves the SMMU forgot it. */
+		smmukit_plat_lock(s->plat, &s->cfg_lock);
 		atomic_store_explicit(&d->state, DOMAIN_LIVE,
 				      memory_order_release);
+		smmukit_plat_unlock(s->plat, &s->cfg_lock);
 		return ret;
 	}
 	/* Tables: pgtable_free flushes again (cheap) and frees them. */

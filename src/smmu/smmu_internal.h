@@ -17,7 +17,11 @@
 #define POLL_TIMEOUT_DEFAULT_NS UINT64_C(1000000000)
 #define TLBI_MAX_CMDS_DEFAULT 64u
 
-/* Domain life cycle; state is read without a lock to refuse misuse early. */
+/*
+ * Domain life cycle. LIVE->FREE (domain_free) and its rollback after a failed
+ * flush happen under cfg_lock, and attach re-checks state under cfg_lock, so
+ * no attach races a free; lock-free reads of state only refuse misuse early.
+ */
 enum smmu_domain_state {
 	DOMAIN_FREE = 0x0dead,
 	DOMAIN_LIVE = 0x11fe,

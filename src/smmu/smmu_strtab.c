@@ -372,7 +372,14 @@ int smmu_strtab_install(struct smmukit_smmu *s, const uint32_t *sids, unsigned n
 			return ret;
 	}
 
-	/* Phase 2: write DW7..DW1, barrier, DW0; then CFGI + one sync. */
+	/*
+	 * Phase 2: write DW7..DW1, barrier, DW0; then CFGI + one sync. The SMMU
+	 * may fetch an STE at any time (a miss needs no CFGI). Phase 1 left
+	 * DW0 invalid/abort, so DW1..DW7 are ignored until the new DW0 lands,
+	 * and DW0 must not become visible before them. On a non-coherent SMMU
+	 * that guarantee comes from cleaning the whole STE once, after DW0 (a
+	 * per-word clean as the words are written would expose a mixed STE).
+	 */
 	smmu_cmdq_batch_init(&b);
 	for (unsigned i = 0; i < n; i++) {
 		volatile uint64_t *p = ste_ptr(s, sids[i]);

@@ -45,8 +45,8 @@ struct posix_platform {
 	uint64_t nr_pages;
 
 	pthread_mutex_t buddy_lock;
-	struct page_meta *meta;
-	uint32_t free_head[SMMUKIT_MAX_PAGE_ORDER + 1];
+	struct page_meta *meta;				/* buddy_lock */
+	uint32_t free_head[SMMUKIT_MAX_PAGE_ORDER + 1];	/* buddy_lock */
 
 	/* Statistics and injection: atomics, no lock. */
 	_Atomic uint64_t pages_in_use;
@@ -64,11 +64,20 @@ struct posix_platform {
 	_Atomic uint64_t manual_now_ns;
 	_Atomic unsigned next_cpu;
 
-	/* Model hooks: set before the model is used, cleared after. */
+	/*
+	 * Model hooks. Set or cleared only while no other thread can be in
+	 * relax(), free_pages or dma_sync_for_device on this platform:
+	 * hooks_set orders publication of the struct, it does not exclude a
+	 * reader that already saw true.
+	 */
 	struct smmukit_posix_hooks hooks;
 	_Atomic bool hooks_set;
 
-	/* Timers: armed list, protected by timer_lock. */
+	/*
+	 * Timers: the armed list, each timer's backend fields and timer_stop
+	 * are protected by timer_lock; timer_thread_running is set at create
+	 * and read at destroy only.
+	 */
 	pthread_mutex_t timer_lock;
 	pthread_cond_t timer_cond;	/* armed list changed, or stop */
 	pthread_cond_t timer_done;	/* a callback finished */
