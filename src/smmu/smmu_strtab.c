@@ -377,8 +377,8 @@ int smmu_strtab_install(struct smmukit_smmu *s, const uint32_t *sids, unsigned n
 	 * may fetch an STE at any time (a miss needs no CFGI). Phase 1 left
 	 * DW0 invalid/abort, so DW1..DW7 are ignored until the new DW0 lands,
 	 * and DW0 must not become visible before them. On a non-coherent SMMU
-	 * that guarantee comes from cleaning the whole STE once, after DW0 (a
-	 * per-word clean as the words are written would expose a mixed STE).
+	 * the device sees none of it until the one clean of the whole STE after
+	 * DW0; before that it keeps reading the phase-1 abort STE.
 	 */
 	smmu_cmdq_batch_init(&b);
 	for (unsigned i = 0; i < n; i++) {
