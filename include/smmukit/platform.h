@@ -149,6 +149,14 @@ struct smmukit_platform_ops {
 
 	void (*log)(struct smmukit_platform *p, enum smmukit_log_level level,
 		    const char *fmt, va_list ap);
+
+	/*
+	 * Failure injection for allocation-failure sweeps (optional): counting
+	 * from now, the nth allocation (alloc_pages or zalloc) fails with
+	 * -ENOMEM; 0 disables. Returns how many allocations happened since the
+	 * previous call, so a sweep knows when it has passed the last one.
+	 */
+	uint64_t (*fail_nth_alloc)(struct smmukit_platform *p, uint64_t nth);
 };
 
 struct smmukit_platform {
@@ -309,6 +317,19 @@ static inline void smmukit_plat_timer_poll(struct smmukit_platform *p)
 {
 	if (p->ops->timer_poll)
 		p->ops->timer_poll(p);
+}
+
+/* Can this backend make allocations fail on demand? */
+static inline bool smmukit_plat_can_inject_failures(struct smmukit_platform *p)
+{
+	return p->ops->fail_nth_alloc != NULL;
+}
+
+/* See fail_nth_alloc above; 0 when the backend cannot inject failures. */
+static inline uint64_t smmukit_plat_fail_nth_alloc(struct smmukit_platform *p,
+						   uint64_t nth)
+{
+	return p->ops->fail_nth_alloc ? p->ops->fail_nth_alloc(p, nth) : 0;
 }
 
 void smmukit_plat_log(struct smmukit_platform *p, enum smmukit_log_level level,

@@ -103,6 +103,11 @@ static void test_failure_injection(void **state)
 	z = smmukit_plat_zalloc(p, 64);
 	assert_non_null(z);	/* and only that one */
 	assert_int_equal(smmukit_posix_fail_nth_alloc(p, 0), 3);
+	/* The same through the ops table, which any backend may offer. */
+	assert_true(smmukit_plat_can_inject_failures(p));
+	smmukit_plat_fail_nth_alloc(p, 1);
+	assert_int_equal(smmukit_plat_alloc_pages(p, 0, &a), -SMMUKIT_ENOMEM);
+	assert_int_equal(smmukit_plat_fail_nth_alloc(p, 0), 1);
 	smmukit_plat_free(p, z, 64);
 	smmukit_plat_free_pages(p, &a);
 	smmukit_posix_destroy(p);

@@ -631,6 +631,7 @@ static const struct smmukit_platform_ops posix_ops = {
 	.timer_destroy = posix_timer_cancel_sync,
 	.timer_poll = posix_timer_poll,
 	.log = posix_log,
+	.fail_nth_alloc = smmukit_posix_fail_nth_alloc,
 };
 
 /* ---- lifecycle ---- */
