@@ -694,6 +694,7 @@ int smmuv3_cmd_encode(const struct smmuv3_cmd *cmd, uint64_t dw[2]);
  * *cmd then holds the opcode and every field that was decodable. What
  * depends on features (EL2 without HYP, ATC_INV without ATS, TG != 0
  * without RIL, RESUME without stalls ...) is left to the caller.
+ * -SMMUKIT_EINVAL (nothing written) if dw or cmd is NULL.
  */
 int smmuv3_cmd_decode(const uint64_t dw[2], struct smmuv3_cmd *cmd);
 
@@ -853,7 +854,8 @@ static inline bool smmuv3_event_has_fetch_addr(unsigned id)
 /* Encode (the model). 0, or -SMMUKIT_EINVAL for a value not fitting. */
 int smmuv3_event_encode(const struct smmuv3_event *evt, uint64_t dw[4]);
 
-/* Decode (the driver). Always succeeds; unknown IDs are kept as is. */
+/* Decode (the driver). Always succeeds; unknown IDs are kept as is.
+ * NULL dw gives a zeroed *evt; NULL evt is ignored. */
 void smmuv3_event_decode(const uint64_t dw[4], struct smmuv3_event *evt);
 
 /* "F_TRANSLATION", or "UNKNOWN". Never NULL. */
