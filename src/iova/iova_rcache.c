@@ -132,6 +132,15 @@ static unsigned depot_trim_step(struct smmukit_iova_domain *dom)
  * with no lock held: by a push that left a depot above keep (one period
  * from now), or by the callback (one period after the expiry it served).
  */
+/* One trim period after t, saturating: a huge depot_trim_ns means "late",
+ * never a deadline that wrapped into the past. */
+static uint64_t trim_deadline_after(const struct smmukit_iova_domain *dom,
+				    uint64_t t)
+{
+	return dom->depot_trim_ns > UINT64_MAX - t ? UINT64_MAX :
+						     t + dom->depot_trim_ns;
+}
+
 static void trim_timer_kick(struct smmukit_iova_domain *dom,
 			    uint64_t deadline_ns)
 {
@@ -165,7 +174,7 @@ static void trim_timer_fn(struct smmukit_timer *t)
 		again = depot_above_keep(dom, cls);
 	if (again && !atomic_load_explicit(&dom->trim_stopping,
 					   memory_order_seq_cst))
-		trim_timer_kick(dom, due_ns + dom->depot_trim_ns);
+		trim_timer_kick(dom, trim_deadline_after(dom, due_ns));
 }
 
 /*
@@ -334,8 +343,8 @@ static bool cache_put(struct smmukit_iova_domain *dom, unsigned cls,
 	}
 	mag_free(dom, spare);
 	if (kick)
-		trim_timer_kick(dom, smmukit_plat_clock_ns(dom->plat) +
-				     dom->depot_trim_ns);
+		trim_timer_kick(dom, trim_deadline_after(
+					     dom, smmukit_plat_clock_ns(dom->plat)));
 	return ok;
 }
 
