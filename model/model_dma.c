@@ -251,7 +251,8 @@ static int dma_locked(struct smmukit_model *m, uint32_t sid, uint32_t ssid,
 	return (int)res->event;
 }
 
-int smmukit_model_dma(struct smmukit_model *m, uint32_t sid, uint32_t ssid,
+/* One device access (buf NULL: translate only), with due work run first. */
+static int access_now(struct smmukit_model *m, uint32_t sid, uint32_t ssid,
 		      uint64_t iova, uint64_t len, bool is_write, void *buf,
 		      struct smmukit_model_dma_result *res)
 {
@@ -259,8 +260,6 @@ int smmukit_model_dma(struct smmukit_model *m, uint32_t sid, uint32_t ssid,
 	uint64_t now;
 	int ret;
 
-	if (!m || !buf || !len || iova + len - 1 < iova)
-		return -SMMUKIT_EINVAL;
 	if (!res)
 		res = &local;
 	now = smmukit_plat_clock_ns(m->plat);
@@ -271,22 +270,20 @@ int smmukit_model_dma(struct smmukit_model *m, uint32_t sid, uint32_t ssid,
 	return ret;
 }
 
+int smmukit_model_dma(struct smmukit_model *m, uint32_t sid, uint32_t ssid,
+		      uint64_t iova, uint64_t len, bool is_write, void *buf,
+		      struct smmukit_model_dma_result *res)
+{
+	if (!m || !buf || !len || iova + len - 1 < iova)
+		return -SMMUKIT_EINVAL;
+	return access_now(m, sid, ssid, iova, len, is_write, buf, res);
+}
+
 int smmukit_model_translate(struct smmukit_model *m, uint32_t sid,
 			    uint32_t ssid, uint64_t iova, bool is_write,
 			    struct smmukit_model_dma_result *res)
 {
-	struct smmukit_model_dma_result local;
-	uint64_t now;
-	int ret;
-
 	if (!m)
 		return -SMMUKIT_EINVAL;
-	if (!res)
-		res = &local;
-	now = smmukit_plat_clock_ns(m->plat);
-	pthread_mutex_lock(&m->lock);
-	model_run_locked(m, now);
-	ret = dma_locked(m, sid, ssid, iova, 1, is_write, NULL, res, now);
-	pthread_mutex_unlock(&m->lock);
-	return ret;
+	return access_now(m, sid, ssid, iova, 1, is_write, NULL, res);
 }

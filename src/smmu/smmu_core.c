@@ -547,10 +547,26 @@ static void report_event(struct smmukit_smmu *s, const uint64_t dw[4])
 			     ev.s2 ? " stage 2" : "");
 }
 
+/*
+ * Records were dropped while the queue was full (PROD.OVFLG differs from
+ * CONS.OVACKFLG): count and report it, and return CONS with the flag copied,
+ * which acknowledges it once written.
+ */
+static uint32_t ack_evtq_overflow(struct smmukit_smmu *s, uint32_t prod,
+				  uint32_t cons)
+{
+	if ((prod & EVENTQ_PROD_OVFLG) == (cons & EVENTQ_CONS_OVACKFLG))
+		return cons;
+	smmukit_warn(s->plat, "smmu: event queue overflow: events lost");
+	atomic_fetch_add_explicit(&s->stat_events_lost, 1, memory_order_relaxed);
+	return (cons & ~(uint32_t)EVENTQ_CONS_OVACKFLG) |
+	       (prod & (uint32_t)EVENTQ_PROD_OVFLG);
+}
+
 int smmukit_smmu_handle_evtq_irq(struct smmukit_smmu *s)
 {
 	const volatile uint64_t *ring;
-	uint32_t prod, cons;
+	uint32_t prod, cons, acked;
 	int handled = 0;
 	unsigned n;
 
@@ -588,25 +604,14 @@ int smmukit_smmu_handle_evtq_irq(struct smmukit_smmu *s)
 			handled++;
 			cons = smmuv3_q_advance(cons, 1, n);
 		}
-		/* Overflow: records were dropped while the queue was full.
-		 * Acknowledge by copying OVFLG into OVACKFLG. */
-		if ((prod & EVENTQ_PROD_OVFLG) != (cons & EVENTQ_CONS_OVACKFLG)) {
-			smmukit_warn(s->plat, "smmu: event queue overflow: events lost");
-			atomic_fetch_add_explicit(&s->stat_events_lost, 1,
-						  memory_order_relaxed);
-			cons = (cons & ~(uint32_t)EVENTQ_CONS_OVACKFLG) |
-			       (prod & (uint32_t)EVENTQ_PROD_OVFLG);
-		}
+		cons = ack_evtq_overflow(s, prod, cons);
 		/* Free the slots before looking again. */
 		smmu_write32(s, SMMUV3_EVENTQ_CONS, cons);
 	}
 	/* An overflow seen with an empty queue still needs its ack. */
-	if ((prod & EVENTQ_PROD_OVFLG) != (cons & EVENTQ_CONS_OVACKFLG)) {
-		smmukit_warn(s->plat, "smmu: event queue overflow: events lost");
-		atomic_fetch_add_explicit(&s->stat_events_lost, 1,
-					  memory_order_relaxed);
-		cons = (cons & ~(uint32_t)EVENTQ_CONS_OVACKFLG) |
-		       (prod & (uint32_t)EVENTQ_PROD_OVFLG);
+	acked = ack_evtq_overflow(s, prod, cons);
+	if (acked != cons) {
+		cons = acked;
 		smmu_write32(s, SMMUV3_EVENTQ_CONS, cons);
 	}
 	s->evtq_cons = cons;
