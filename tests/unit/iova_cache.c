@@ -17,50 +17,14 @@
 
 #include <cmocka.h>
 
-#include "smmukit/iova.h"
-#include "smmukit/platform_posix.h"
+#include "iova_test.h"
 
 #define MS UINT64_C(1000000)
 
-struct fixture {
-	struct smmukit_platform *plat;
-	struct smmukit_iova_domain *dom;
-	uint64_t zalloc_base;
-};
-
-static uint64_t zallocs(struct smmukit_platform *p)
-{
-	struct smmukit_posix_stats st;
-
-	smmukit_posix_get_stats(p, &st);
-	return st.zallocs_in_use;
-}
-
 static int setup(void **state)
 {
-	struct smmukit_posix_config cfg = {
-		.mem_size = 16u << 20,
-		.nr_cpus = 2,
-		.manual_clock = true,
-		.log_level = SMMUKIT_LOG_ERR,
-	};
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_int_equal(smmukit_posix_create(&cfg, &f->plat), 0);
-	f->zalloc_base = zallocs(f->plat);
-	smmukit_posix_set_cpu(f->plat, 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	smmukit_iova_domain_destroy(f->dom);
-	assert_int_equal(zallocs(f->plat), f->zalloc_base);
-	smmukit_posix_destroy(f->plat);
-	free(f);
+	fixture_setup(state);
+	smmukit_posix_set_cpu(((struct fixture *)*state)->plat, 0);
 	return 0;
 }
 
@@ -617,26 +581,26 @@ static void test_teardown_with_cached(void **state)
 	assert_int_equal(smmukit_iova_reserve(f->dom, 0x8000, 0x80ff), 0);
 	assert_true(stats(f->dom).depot_mags_total > 0);
 	free(pfns);
-	/* teardown() destroys the domain and checks every byte came back. */
+	/* fixture_teardown() destroys the domain and checks every byte came back. */
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_fast_size_and_args, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_roundtrip_and_limit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_magazines_and_depot, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_depot_trim_when_idle, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_depot_trim_under_pushes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_destroy_with_trim_armed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_free_fast_refuses_misfit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_exhaustion_flush, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bulk_free, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_checked_double_free, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_failure_sweeps, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_flush_cpu, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fast_shadow_random, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_teardown_with_cached, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fast_size_and_args, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_roundtrip_and_limit, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_magazines_and_depot, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_depot_trim_when_idle, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_depot_trim_under_pushes, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_destroy_with_trim_armed, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_free_fast_refuses_misfit, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_exhaustion_flush, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_free, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_checked_double_free, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_failure_sweeps, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_flush_cpu, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_fast_shadow_random, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_teardown_with_cached, setup, fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

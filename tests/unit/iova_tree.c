@@ -16,36 +16,7 @@
 
 #include <cmocka.h>
 
-#include "smmukit/iova.h"
-#include "smmukit/platform_posix.h"
-
-struct fixture {
-	struct smmukit_platform *plat;
-	struct smmukit_iova_domain *dom;
-	uint64_t zalloc_base;
-};
-
-static uint64_t zallocs(struct smmukit_platform *p)
-{
-	struct smmukit_posix_stats st;
-
-	smmukit_posix_get_stats(p, &st);
-	return st.zallocs_in_use;
-}
-
-static struct smmukit_platform *new_platform(void)
-{
-	struct smmukit_posix_config cfg = {
-		.mem_size = 16u << 20,
-		.nr_cpus = 2,
-		.manual_clock = true,
-		.log_level = SMMUKIT_LOG_ERR,
-	};
-	struct smmukit_platform *p = NULL;
-
-	assert_int_equal(smmukit_posix_create(&cfg, &p), 0);
-	return p;
-}
+#include "iova_test.h"
 
 static struct smmukit_iova_domain *new_domain(struct smmukit_platform *p,
 					      uint64_t start, uint64_t end)
@@ -57,28 +28,6 @@ static struct smmukit_iova_domain *new_domain(struct smmukit_platform *p,
 
 	assert_int_equal(smmukit_iova_domain_create(p, &cfg, &dom), 0);
 	return dom;
-}
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	f->plat = new_platform();
-	f->zalloc_base = zallocs(f->plat);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	smmukit_iova_domain_destroy(f->dom);
-	/* Teardown with live ranges must give back every byte. */
-	assert_int_equal(zallocs(f->plat), f->zalloc_base);
-	smmukit_posix_destroy(f->plat);
-	free(f);
-	return 0;
 }
 
 static uint64_t alloc_ok(struct smmukit_iova_domain *dom, uint64_t size,
@@ -520,14 +469,14 @@ static void test_shadow_random(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_create_invalid, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_alloc_args, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_topdown_limits_alignment, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_double_free, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reserve, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_exact_fit_bounded, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_alloc_failure_sweep, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_shadow_random, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_invalid, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_alloc_args, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_topdown_limits_alignment, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_double_free, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_reserve, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_exact_fit_bounded, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_alloc_failure_sweep, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_shadow_random, fixture_setup, fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
