@@ -139,7 +139,7 @@ int smmukit_smmu_get_stats(struct smmukit_smmu *smmu,
 			   struct smmukit_smmu_stats *out);
 
 /* The IOMMU this SMMU is, for the core. */
-struct smmukit_iommu *smmukit_smmu_iommu(struct smmukit_smmu *smmu);
+struct smmukit_iommu_drv *smmukit_smmu_iommu(struct smmukit_smmu *smmu);
 
 /*
  * Interrupt entry points (or call them to poll). handle_evtq_irq drains the
@@ -190,7 +190,7 @@ int smmukit_smmu_init_stream(struct smmukit_smmu *smmu, uint32_t sid);
  * VMID (stage 2); the other is 0, and both are 0 for IDENTITY/BLOCKED
  * domains. -EINVAL for NULL, a domain of another IOMMU, or a freed domain.
  */
-int smmukit_smmu_domain_tag(const struct smmukit_iommu_domain *dom,
+int smmukit_smmu_domain_tag(const struct smmukit_iommu_drv_domain *dom,
 			    uint32_t *asid, uint32_t *vmid);
 
 #endif /* SMMUKIT_SMMU_H */

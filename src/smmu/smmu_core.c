@@ -471,7 +471,7 @@ int smmukit_smmu_get_stats(struct smmukit_smmu *s,
 	return 0;
 }
 
-struct smmukit_iommu *smmukit_smmu_iommu(struct smmukit_smmu *s)
+struct smmukit_iommu_drv *smmukit_smmu_iommu(struct smmukit_smmu *s)
 {
 	return s ? &s->iommu : NULL;
 }

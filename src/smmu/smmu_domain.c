@@ -16,7 +16,7 @@
  */
 #include "smmu_internal.h"
 
-static struct smmu_domain *to_sd(struct smmukit_iommu_domain *dom)
+static struct smmu_domain *to_sd(struct smmukit_iommu_drv_domain *dom)
 {
 	return smmukit_container_of(dom, struct smmu_domain, dom);
 }
@@ -355,13 +355,13 @@ static uint64_t smallest_granule(uint64_t bitmap)
 
 /* IDENTITY and BLOCKED: an STE recipe only, no table and no tag. */
 static int alloc_passthrough_or_blocked(struct smmukit_smmu *s,
-					const struct smmukit_iommu_domain_cfg *c,
-					struct smmukit_iommu_domain **out)
+					const struct smmukit_iommu_drv_domain_cfg *c,
+					struct smmukit_iommu_drv_domain **out)
 {
 	struct smmu_domain *d;
 
-	if (c->kind != SMMUKIT_IOMMU_DOMAIN_IDENTITY &&
-	    c->kind != SMMUKIT_IOMMU_DOMAIN_BLOCKED)
+	if (c->kind != SMMUKIT_IOMMU_DRV_DOMAIN_IDENTITY &&
+	    c->kind != SMMUKIT_IOMMU_DRV_DOMAIN_BLOCKED)
 		return -SMMUKIT_EINVAL;
 	d = domain_get(s);
 	if (!d)
@@ -372,7 +372,7 @@ static int alloc_passthrough_or_blocked(struct smmukit_smmu *s,
 	d->asid = d->vmid = 0;
 	d->cd_mem = (struct smmukit_dma_pages){ 0 };
 	d->pg_shift = 0;
-	d->dom = (struct smmukit_iommu_domain){ .iommu = &s->iommu,
+	d->dom = (struct smmukit_iommu_drv_domain){ .iommu = &s->iommu,
 						.kind = c->kind };
 	smmukit_plat_lock(s->plat, &s->cfg_lock);
 	s->live_domains++;
@@ -384,16 +384,16 @@ static int alloc_passthrough_or_blocked(struct smmukit_smmu *s,
 
 static bool paging(const struct smmu_domain *d)
 {
-	return d->dom.kind == SMMUKIT_IOMMU_DOMAIN_PAGING;
+	return d->dom.kind == SMMUKIT_IOMMU_DRV_DOMAIN_PAGING;
 }
 
-static int op_domain_alloc(struct smmukit_iommu *iommu,
-			   const struct smmukit_iommu_domain_cfg *cfg,
-			   struct smmukit_iommu_domain **out)
+static int op_domain_alloc(struct smmukit_iommu_drv *iommu,
+			   const struct smmukit_iommu_drv_domain_cfg *cfg,
+			   struct smmukit_iommu_drv_domain **out)
 {
 	struct smmukit_smmu *s = smmukit_container_of(iommu, struct smmukit_smmu,
 						      iommu);
-	struct smmukit_iommu_domain_cfg c = { 0 };
+	struct smmukit_iommu_drv_domain_cfg c = { 0 };
 	struct smmukit_pgtable_cfg pc = { 0 };
 	unsigned max_oas = s->info.oas > 48 ? 48 : s->info.oas;
 	unsigned max_ias;
@@ -403,7 +403,7 @@ static int op_domain_alloc(struct smmukit_iommu *iommu,
 
 	if (cfg)
 		c = *cfg;
-	if (c.kind != SMMUKIT_IOMMU_DOMAIN_PAGING)
+	if (c.kind != SMMUKIT_IOMMU_DRV_DOMAIN_PAGING)
 		return alloc_passthrough_or_blocked(s, &c, out);
 	if (c.stage == 0)
 		c.stage = s->info.s1 ? 1 : 2;
@@ -458,7 +458,7 @@ static int op_domain_alloc(struct smmukit_iommu *iommu,
 		goto untag;
 
 	d->dom.iommu = &s->iommu;
-	d->dom.kind = SMMUKIT_IOMMU_DOMAIN_PAGING;
+	d->dom.kind = SMMUKIT_IOMMU_DRV_DOMAIN_PAGING;
 	d->dom.stage = c.stage;
 	d->dom.granule = c.granule;
 	d->dom.pgsize_bitmap = d->pgt->cfg.pgsize_bitmap;
@@ -505,7 +505,7 @@ put:
 	return ret;
 }
 
-static int op_domain_free(struct smmukit_iommu_domain *dom)
+static int op_domain_free(struct smmukit_iommu_drv_domain *dom)
 {
 	struct smmu_domain *d = to_sd(dom);
 	struct smmukit_smmu *s = d->smmu;
@@ -569,7 +569,7 @@ static int op_domain_free(struct smmukit_iommu_domain *dom)
 
 /* Every SID in range, none repeated. */
 static int check_dev(struct smmukit_smmu *s,
-		     const struct smmukit_iommu_device *dev)
+		     const struct smmukit_iommu_drv_device *dev)
 {
 	if (!dev->sids || dev->nr_sids == 0)
 		return -SMMUKIT_EINVAL;
@@ -583,8 +583,8 @@ static int check_dev(struct smmukit_smmu *s,
 	return 0;
 }
 
-static int op_attach_dev(struct smmukit_iommu_domain *dom,
-			 const struct smmukit_iommu_device *dev)
+static int op_attach_dev(struct smmukit_iommu_drv_domain *dom,
+			 const struct smmukit_iommu_drv_device *dev)
 {
 	struct smmu_domain *d = to_sd(dom);
 	struct smmukit_smmu *s = d->smmu;
@@ -626,8 +626,8 @@ out:
 	return ret;
 }
 
-static int op_detach_dev(struct smmukit_iommu_domain *dom,
-			 const struct smmukit_iommu_device *dev)
+static int op_detach_dev(struct smmukit_iommu_drv_domain *dom,
+			 const struct smmukit_iommu_drv_device *dev)
 {
 	struct smmu_domain *d = to_sd(dom);
 	struct smmukit_smmu *s = d->smmu;
@@ -656,7 +656,7 @@ out:
 	return ret;
 }
 
-static int op_map_pages(struct smmukit_iommu_domain *dom, uint64_t iova,
+static int op_map_pages(struct smmukit_iommu_drv_domain *dom, uint64_t iova,
 			smmukit_phys_t paddr, uint64_t pgsize, uint64_t pgcount,
 			unsigned prot, uint64_t *mapped)
 {
@@ -674,7 +674,7 @@ static int op_map_pages(struct smmukit_iommu_domain *dom, uint64_t iova,
 					 prot, mapped);
 }
 
-static int64_t op_unmap_pages(struct smmukit_iommu_domain *dom, uint64_t iova,
+static int64_t op_unmap_pages(struct smmukit_iommu_drv_domain *dom, uint64_t iova,
 			      uint64_t pgsize, uint64_t pgcount,
 			      struct smmukit_iotlb_gather *gather)
 {
@@ -688,7 +688,7 @@ static int64_t op_unmap_pages(struct smmukit_iommu_domain *dom, uint64_t iova,
 					   gather);
 }
 
-static int op_iotlb_sync(struct smmukit_iommu_domain *dom,
+static int op_iotlb_sync(struct smmukit_iommu_drv_domain *dom,
 			 struct smmukit_iotlb_gather *g)
 {
 	struct smmu_domain *d = to_sd(dom);
@@ -715,7 +715,7 @@ static int op_iotlb_sync(struct smmukit_iommu_domain *dom,
 	return 0;
 }
 
-static int op_flush_iotlb_all(struct smmukit_iommu_domain *dom)
+static int op_flush_iotlb_all(struct smmukit_iommu_drv_domain *dom)
 {
 	struct smmu_domain *d = to_sd(dom);
 	int ret;
@@ -730,29 +730,29 @@ static int op_flush_iotlb_all(struct smmukit_iommu_domain *dom)
 	return flush_context(d);
 }
 
-static int op_iova_to_phys(struct smmukit_iommu_domain *dom, uint64_t iova,
+static int op_iova_to_phys(struct smmukit_iommu_drv_domain *dom, uint64_t iova,
 			   smmukit_phys_t *pa)
 {
 	struct smmu_domain *d = to_sd(dom);
 
 	if (!live(d))
 		return -SMMUKIT_EINVAL;
-	if (d->dom.kind == SMMUKIT_IOMMU_DOMAIN_IDENTITY) {
+	if (d->dom.kind == SMMUKIT_IOMMU_DRV_DOMAIN_IDENTITY) {
 		*pa = iova;
 		return 0;
 	}
-	if (d->dom.kind == SMMUKIT_IOMMU_DOMAIN_BLOCKED)
+	if (d->dom.kind == SMMUKIT_IOMMU_DRV_DOMAIN_BLOCKED)
 		return -SMMUKIT_ENOENT;
 	return smmukit_pgtable_iova_to_phys(d->pgt, iova, pa);
 }
 
-static bool op_capable(struct smmukit_iommu *iommu, enum smmukit_iommu_cap cap)
+static bool op_capable(struct smmukit_iommu_drv *iommu, enum smmukit_iommu_drv_cap cap)
 {
 	/* TLBI by ASID/VMID is always available: a flush queue can batch. */
-	return cap == SMMUKIT_IOMMU_CAP_DEFERRED_FLUSH;
+	return cap == SMMUKIT_IOMMU_DRV_CAP_DEFERRED_FLUSH;
 }
 
-const struct smmukit_iommu_ops smmu_iommu_ops = {
+const struct smmukit_iommu_drv_ops smmu_iommu_ops = {
 	.domain_alloc = op_domain_alloc,
 	.domain_free = op_domain_free,
 	.attach_dev = op_attach_dev,
@@ -765,7 +765,7 @@ const struct smmukit_iommu_ops smmu_iommu_ops = {
 	.capable = op_capable,
 };
 
-int smmukit_smmu_domain_tag(const struct smmukit_iommu_domain *dom,
+int smmukit_smmu_domain_tag(const struct smmukit_iommu_drv_domain *dom,
 			    uint32_t *asid, uint32_t *vmid)
 {
 	struct smmu_domain *d;

@@ -33,7 +33,7 @@ enum smmu_domain_state {
  * immutable until domain_free; readers check state (acquire) first.
  */
 struct smmu_domain {
-	struct smmukit_iommu_domain dom;	/* the core's view */
+	struct smmukit_iommu_drv_domain dom;	/* the core's view */
 	struct smmukit_smmu *smmu;
 	_Atomic unsigned state;	/* enum smmu_domain_state */
 	struct smmukit_pgtable *pgt;	/* PAGING only; lock-free inside */
@@ -79,7 +79,7 @@ struct strtab_chunk {
  * immutable afterwards (reset rewrites registers, not these).
  */
 struct smmukit_smmu {
-	struct smmukit_iommu iommu;
+	struct smmukit_iommu_drv iommu;
 	struct smmukit_platform *plat;
 	struct smmukit_mmio mmio;
 	struct smmukit_smmu_config cfg;
@@ -187,6 +187,6 @@ void smmu_cd_build(const struct smmukit_smmu *s, const struct smmu_domain *d,
 /* ---- smmu_domain.c ---- */
 int smmu_domains_init(struct smmukit_smmu *s);
 void smmu_domains_free(struct smmukit_smmu *s);
-extern const struct smmukit_iommu_ops smmu_iommu_ops;
+extern const struct smmukit_iommu_drv_ops smmu_iommu_ops;
 
 #endif /* SMMUKIT_SMMU_INTERNAL_H */

@@ -97,11 +97,11 @@ static void ste_build(const struct smmukit_smmu *s, const struct smmu_domain *d,
 	}
 	for (unsigned i = 0; i < SMMUV3_STE_DWORDS; i++)
 		ste[i] = 0;
-	if (d->dom.kind == SMMUKIT_IOMMU_DOMAIN_IDENTITY) {
+	if (d->dom.kind == SMMUKIT_IOMMU_DRV_DOMAIN_IDENTITY) {
 		/* Bypass, with the incoming shareability (Linux's recipe). */
 		ste[0] = STE0_V | smmukit_field_prep(STE0_CFG, STE0_CFG_BYPASS);
 		ste[1] = smmukit_field_prep(STE1_SHCFG, STE1_SHCFG_INCOMING);
-	} else if (d->dom.kind == SMMUKIT_IOMMU_DOMAIN_BLOCKED) {
+	} else if (d->dom.kind == SMMUKIT_IOMMU_DRV_DOMAIN_BLOCKED) {
 		ste[0] = STE0_V | smmukit_field_prep(STE0_CFG, STE0_CFG_ABORT);
 	} else if (d->dom.stage == 1) {
 		ste[0] = STE0_V |
@@ -350,7 +350,7 @@ int smmu_strtab_install(struct smmukit_smmu *s, const uint32_t *sids, unsigned n
 		bool routes = (dw0 & STE0_V) && cfg != STE0_CFG_ABORT;
 		bool cd = (routes && (cfg == STE0_CFG_S1_TRANS ||
 				      cfg == STE0_CFG_NESTED)) ||
-			  (o && o->dom.kind == SMMUKIT_IOMMU_DOMAIN_PAGING &&
+			  (o && o->dom.kind == SMMUKIT_IOMMU_DRV_DOMAIN_PAGING &&
 			   o->dom.stage == 1);
 
 		if (!routes && !o)

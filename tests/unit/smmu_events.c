@@ -11,18 +11,18 @@
 static void test_fault_fields(void **state)
 {
 	struct harness h;
-	struct smmukit_iommu_domain *dom;
+	struct smmukit_iommu_drv_domain *dom;
 	uint32_t sids[] = { 0x21, 0x300 };
-	struct smmukit_iommu_device dev = { sids, 2 };
+	struct smmukit_iommu_drv_device dev = { sids, 2 };
 	struct smmukit_dma_pages pg;
 	unsigned char b[8] = { 0 };
 	struct smmukit_smmu_stats st;
 
 	h_up(&h, "");
 	pg = h_buf(&h, 0, 0);
-	assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, NULL, &dom), 0);
-	assert_int_equal(smmukit_iommu_attach_dev(dom, &dev), 0);
-	assert_int_equal(smmukit_iommu_map_pages(dom, IOVA, pg.pa, SMMUKIT_SZ_4K, 1,
+	assert_int_equal(smmukit_iommu_drv_domain_alloc(h.iommu, NULL, &dom), 0);
+	assert_int_equal(smmukit_iommu_drv_attach_dev(dom, &dev), 0);
+	assert_int_equal(smmukit_iommu_drv_map_pages(dom, IOVA, pg.pa, SMMUKIT_SZ_4K, 1,
 						 SMMUKIT_PROT_READ, NULL), 0);
 
 	/* Write to a read-only page: F_PERMISSION, RnW = 0, on sid 0x300. */
@@ -58,8 +58,8 @@ static void test_fault_fields(void **state)
 	assert_int_equal(st.events, 3);
 	assert_int_equal(smmukit_smmu_handle_evtq_irq(NULL), -SMMUKIT_EINVAL);
 
-	assert_int_equal(smmukit_iommu_detach_dev(dom, &dev), 0);
-	assert_int_equal(smmukit_iommu_domain_free(dom), 0);
+	assert_int_equal(smmukit_iommu_drv_detach_dev(dom, &dev), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_free(dom), 0);
 	smmukit_plat_free_pages(h.p, &pg);
 	h_down(&h);
 }
@@ -68,15 +68,15 @@ static void test_fault_fields(void **state)
 static void test_fault_noncoherent(void **state)
 {
 	struct harness h;
-	struct smmukit_iommu_domain *dom;
+	struct smmukit_iommu_drv_domain *dom;
 	uint32_t sid = 0x21;
-	struct smmukit_iommu_device dev = { &sid, 1 };
+	struct smmukit_iommu_drv_device dev = { &sid, 1 };
 	struct smmukit_posix_stats before, after;
 	unsigned char b[8] = { 0 };
 
 	h_up(&h, "coherent=0");
-	assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, NULL, &dom), 0);
-	assert_int_equal(smmukit_iommu_attach_dev(dom, &dev), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_alloc(h.iommu, NULL, &dom), 0);
+	assert_int_equal(smmukit_iommu_drv_attach_dev(dom, &dev), 0);
 	assert_int_equal(h_dma_read(&h, sid, IOVA, b, 4), SMMUV3_EVT_F_TRANSLATION);
 	assert_int_equal(h_dma_read(&h, sid, IOVA + 0x40, b, 4), SMMUV3_EVT_F_TRANSLATION);
 	smmukit_posix_get_stats(h.p, &before);
@@ -85,8 +85,8 @@ static void test_fault_noncoherent(void **state)
 	assert_int_equal(after.cpu_syncs - before.cpu_syncs, 2);
 	assert_int_equal(h.events[1].addr, IOVA + 0x40);
 	assert_int_equal(h.real_sync_violations, 0);
-	assert_int_equal(smmukit_iommu_detach_dev(dom, &dev), 0);
-	assert_int_equal(smmukit_iommu_domain_free(dom), 0);
+	assert_int_equal(smmukit_iommu_drv_detach_dev(dom, &dev), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_free(dom), 0);
 	h_down(&h);
 }
 
@@ -94,21 +94,21 @@ static void test_fault_noncoherent(void **state)
 static void test_fault_stage2(void **state)
 {
 	struct harness h;
-	struct smmukit_iommu_domain_cfg dc = { .stage = 2 };
-	struct smmukit_iommu_domain *dom;
+	struct smmukit_iommu_drv_domain_cfg dc = { .stage = 2 };
+	struct smmukit_iommu_drv_domain *dom;
 	uint32_t sid = 5;
-	struct smmukit_iommu_device dev = { &sid, 1 };
+	struct smmukit_iommu_drv_device dev = { &sid, 1 };
 	unsigned char b[4];
 
 	h_up(&h, "stages=s2");
-	assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, &dc, &dom), 0);
-	assert_int_equal(smmukit_iommu_attach_dev(dom, &dev), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_alloc(h.iommu, &dc, &dom), 0);
+	assert_int_equal(smmukit_iommu_drv_attach_dev(dom, &dev), 0);
 	assert_int_equal(h_dma_read(&h, sid, IOVA, b, 4), SMMUV3_EVT_F_TRANSLATION);
 	assert_int_equal(smmukit_smmu_handle_evtq_irq(h.s), 1);
 	assert_true(h.events[0].s2);
 	assert_int_equal(h.events[0].addr, IOVA);
-	assert_int_equal(smmukit_iommu_detach_dev(dom, &dev), 0);
-	assert_int_equal(smmukit_iommu_domain_free(dom), 0);
+	assert_int_equal(smmukit_iommu_drv_detach_dev(dom, &dev), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_free(dom), 0);
 	h_down(&h);
 }
 
@@ -312,7 +312,7 @@ static void test_sync_waits_for_completion(void **state)
  */
 struct cb_ctx {
 	struct smmukit_timer t;
-	struct smmukit_iommu_domain *dom;
+	struct smmukit_iommu_drv_domain *dom;
 	int ret;
 	unsigned runs;
 };
@@ -322,7 +322,7 @@ static void timer_cb(struct smmukit_timer *t)
 	struct cb_ctx *c = smmukit_container_of(t, struct cb_ctx, t);
 
 	c->runs++;
-	c->ret = smmukit_iommu_flush_iotlb_all(c->dom);
+	c->ret = smmukit_iommu_drv_flush_iotlb_all(c->dom);
 }
 
 static void test_timer_callback_submits_during_wait(void **state)
@@ -341,7 +341,7 @@ static void test_timer_callback_submits_during_wait(void **state)
 	c.cmdq_log2_max = 3;	/* 8 entries: the 40 commands wait for space */
 	assert_int_equal(smmukit_smmu_probe(&c, &h.s), 0);
 	h.iommu = smmukit_smmu_iommu(h.s);
-	assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, NULL, &cb.dom), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_alloc(h.iommu, NULL, &cb.dom), 0);
 	for (unsigned i = 0; i < 40; i++) {
 		cmds[i] = (struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_NH_VA };
 		cmds[i].tlbi.asid = 1;
@@ -356,7 +356,7 @@ static void test_timer_callback_submits_during_wait(void **state)
 	assert_int_equal(h_mstats(&h).syncs, st.syncs);
 	smmukit_plat_timer_cancel_sync(h.p, &cb.t);
 	smmukit_plat_timer_destroy(h.p, &cb.t);
-	assert_int_equal(smmukit_iommu_domain_free(cb.dom), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_free(cb.dom), 0);
 	h_down(&h);
 }
 

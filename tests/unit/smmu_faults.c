@@ -214,21 +214,21 @@ static void test_stall_after_probe(void **state)
 {
 	struct harness h;
 	struct shim s;
-	struct smmukit_iommu_domain *dom;
+	struct smmukit_iommu_drv_domain *dom;
 	uint32_t sid = 4;
-	struct smmukit_iommu_device dev = { &sid, 1 };
+	struct smmukit_iommu_drv_device dev = { &sid, 1 };
 	struct smmuv3_cmd c = { .opcode = SMMUV3_OP_TLBI_NH_ALL };
 	struct smmukit_smmu_stats st;
 	uint32_t asid;
 	int ret = 0;
 
 	up_with_shim(&h, &s, "");
-	assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, NULL, &dom), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_alloc(h.iommu, NULL, &dom), 0);
 	assert_int_equal(smmukit_smmu_domain_tag(dom, &asid, NULL), 0);
 
 	s.drop_prod = true;
-	assert_int_equal(smmukit_iommu_attach_dev(dom, &dev), -SMMUKIT_ETIMEDOUT);
-	assert_int_equal(smmukit_iommu_flush_iotlb_all(dom), -SMMUKIT_ETIMEDOUT);
+	assert_int_equal(smmukit_iommu_drv_attach_dev(dom, &dev), -SMMUKIT_ETIMEDOUT);
+	assert_int_equal(smmukit_iommu_drv_flush_iotlb_all(dom), -SMMUKIT_ETIMEDOUT);
 	assert_int_equal(smmukit_smmu_sync(h.s), -SMMUKIT_ETIMEDOUT);
 	/* Fill the queue with unsynced commands: the space wait times out. */
 	for (unsigned i = 0; i < 5000 && ret == 0; i++)
@@ -241,9 +241,9 @@ static void test_stall_after_probe(void **state)
 	unstall(&s);
 	assert_int_equal(smmukit_smmu_sync(h.s), 0);
 	/* The STEs written during the stall route to dom (counted attached). */
-	assert_int_equal(smmukit_iommu_domain_free(dom), -SMMUKIT_EBUSY);
-	assert_int_equal(smmukit_iommu_detach_dev(dom, &dev), 0);
-	assert_int_equal(smmukit_iommu_domain_free(dom), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_free(dom), -SMMUKIT_EBUSY);
+	assert_int_equal(smmukit_iommu_drv_detach_dev(dom, &dev), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_free(dom), 0);
 	h_down(&h);
 }
 
@@ -253,20 +253,20 @@ static void test_free_timeout_keeps_tag(void **state)
 {
 	struct harness h;
 	struct shim s;
-	struct smmukit_iommu_domain *dom, *other;
+	struct smmukit_iommu_drv_domain *dom, *other;
 	uint32_t asid, asid2;
 
 	up_with_shim(&h, &s, "");
-	assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, NULL, &dom), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_alloc(h.iommu, NULL, &dom), 0);
 	assert_int_equal(smmukit_smmu_domain_tag(dom, &asid, NULL), 0);
 	s.drop_prod = true;
-	assert_int_equal(smmukit_iommu_domain_free(dom), -SMMUKIT_ETIMEDOUT);
+	assert_int_equal(smmukit_iommu_drv_domain_free(dom), -SMMUKIT_ETIMEDOUT);
 	unstall(&s);
-	assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, NULL, &other), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_alloc(h.iommu, NULL, &other), 0);
 	assert_int_equal(smmukit_smmu_domain_tag(other, &asid2, NULL), 0);
 	assert_int_not_equal(asid, asid2);
-	assert_int_equal(smmukit_iommu_domain_free(dom), 0);
-	assert_int_equal(smmukit_iommu_domain_free(other), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_free(dom), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_free(other), 0);
 	h_down(&h);
 }
 
@@ -282,10 +282,10 @@ static void test_ste_update_protocol(void **state)
 	for (unsigned k = 0; k < 2; k++) {
 		struct harness h;
 		struct shim s;
-		struct smmukit_iommu_domain *a, *b, *c2;
-		struct smmukit_iommu_domain_cfg s2 = { .stage = 2 };
+		struct smmukit_iommu_drv_domain *a, *b, *c2;
+		struct smmukit_iommu_drv_domain_cfg s2 = { .stage = 2 };
 		uint32_t sid = 0x33;
-		struct smmukit_iommu_device dev = { &sid, 1 };
+		struct smmukit_iommu_drv_device dev = { &sid, 1 };
 
 		up_with_shim(&h, &s, keys[k]);
 		s.sid = sid;
@@ -300,26 +300,26 @@ static void test_ste_update_protocol(void **state)
 			s.last_prod = s.real.ops->read32(s.real.ctx, SMMUV3_CMDQ_PROD);
 		}
 		s.record = true;
-		assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, NULL, &a), 0);
-		assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, NULL, &b), 0);
-		assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, &s2, &c2), 0);
-		assert_int_equal(smmukit_iommu_attach_dev(a, &dev), 0);
-		assert_int_equal(smmukit_iommu_detach_dev(a, &dev), 0);
-		assert_int_equal(smmukit_iommu_attach_dev(b, &dev), 0);
-		assert_int_equal(smmukit_iommu_detach_dev(b, &dev), 0);
-		assert_int_equal(smmukit_iommu_attach_dev(c2, &dev), 0);
-		assert_int_equal(smmukit_iommu_detach_dev(c2, &dev), 0);
-		assert_int_equal(smmukit_iommu_attach_dev(a, &dev), 0);
-		assert_int_equal(smmukit_iommu_detach_dev(a, &dev), 0);
+		assert_int_equal(smmukit_iommu_drv_domain_alloc(h.iommu, NULL, &a), 0);
+		assert_int_equal(smmukit_iommu_drv_domain_alloc(h.iommu, NULL, &b), 0);
+		assert_int_equal(smmukit_iommu_drv_domain_alloc(h.iommu, &s2, &c2), 0);
+		assert_int_equal(smmukit_iommu_drv_attach_dev(a, &dev), 0);
+		assert_int_equal(smmukit_iommu_drv_detach_dev(a, &dev), 0);
+		assert_int_equal(smmukit_iommu_drv_attach_dev(b, &dev), 0);
+		assert_int_equal(smmukit_iommu_drv_detach_dev(b, &dev), 0);
+		assert_int_equal(smmukit_iommu_drv_attach_dev(c2, &dev), 0);
+		assert_int_equal(smmukit_iommu_drv_detach_dev(c2, &dev), 0);
+		assert_int_equal(smmukit_iommu_drv_attach_dev(a, &dev), 0);
+		assert_int_equal(smmukit_iommu_drv_detach_dev(a, &dev), 0);
 		if (s.violations)
 			fail_msg("%u violations: %s", s.violations, s.why);
 		/* attach: 1 change; detach: 2 (break to abort, then clean). */
 		assert_int_equal(s.changes, 12);
 		assert_int_equal(h.real_sync_violations, 0);
 		s.record = false;
-		assert_int_equal(smmukit_iommu_domain_free(a), 0);
-		assert_int_equal(smmukit_iommu_domain_free(b), 0);
-		assert_int_equal(smmukit_iommu_domain_free(c2), 0);
+		assert_int_equal(smmukit_iommu_drv_domain_free(a), 0);
+		assert_int_equal(smmukit_iommu_drv_domain_free(b), 0);
+		assert_int_equal(smmukit_iommu_drv_domain_free(c2), 0);
 		h_down(&h);
 	}
 }
@@ -440,23 +440,23 @@ static void resume_queue(struct harness *h, uint64_t *cursor)
 static void test_detach_retry_invalidates_cd(void **state)
 {
 	struct harness h;
-	struct smmukit_iommu_domain *dom;
+	struct smmukit_iommu_drv_domain *dom;
 	uint32_t sid = 4;
-	struct smmukit_iommu_device dev = { &sid, 1 };
+	struct smmukit_iommu_drv_device dev = { &sid, 1 };
 	static struct smmukit_model_cmd_rec r[256];
 	uint64_t cursor = 0;
 	size_t n;
 	unsigned cd_all = 0, cfgi_ste = 0;
 
 	h_up(&h, "checking");
-	assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, NULL, &dom), 0);
-	assert_int_equal(smmukit_iommu_attach_dev(dom, &dev), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_alloc(h.iommu, NULL, &dom), 0);
+	assert_int_equal(smmukit_iommu_drv_attach_dev(dom, &dev), 0);
 	fill_stalled_queue(&h);
-	assert_int_equal(smmukit_iommu_detach_dev(dom, &dev), -SMMUKIT_ETIMEDOUT);
+	assert_int_equal(smmukit_iommu_drv_detach_dev(dom, &dev), -SMMUKIT_ETIMEDOUT);
 	resume_queue(&h, &cursor);
 	/* Still attached by the bookkeeping: free refuses. */
-	assert_int_equal(smmukit_iommu_domain_free(dom), -SMMUKIT_EBUSY);
-	assert_int_equal(smmukit_iommu_detach_dev(dom, &dev), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_free(dom), -SMMUKIT_EBUSY);
+	assert_int_equal(smmukit_iommu_drv_detach_dev(dom, &dev), 0);
 	n = h_cmdlog(&h, &cursor, r, 256);
 	for (size_t i = 0; i < n; i++) {
 		unsigned op = (unsigned)(r[i].dw[0] & 0xff);
@@ -469,7 +469,7 @@ static void test_detach_retry_invalidates_cd(void **state)
 	}
 	assert_int_equal(cd_all, 1);
 	assert_true(cfgi_ste >= 2);	/* phase 1 and phase 2 */
-	assert_int_equal(smmukit_iommu_domain_free(dom), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_free(dom), 0);
 	h_down(&h);
 }
 
@@ -494,11 +494,11 @@ static unsigned count_op_asid(const struct smmukit_model_cmd_rec *r, size_t n,
 static void test_failed_walk_flush_escalates(void **state)
 {
 	struct harness h;
-	struct smmukit_iommu_domain *dom;
+	struct smmukit_iommu_drv_domain *dom;
 	struct smmukit_iotlb_gather g;
 	struct smmukit_dma_pages buf;
 	uint32_t sid = 4, asid;
-	struct smmukit_iommu_device dev = { &sid, 1 };
+	struct smmukit_iommu_drv_device dev = { &sid, 1 };
 	static struct smmukit_model_cmd_rec r[256];
 	uint64_t cursor = 0, pages;
 	size_t n;
@@ -506,12 +506,12 @@ static void test_failed_walk_flush_escalates(void **state)
 
 	h_up(&h, "checking");
 	buf = h_buf(&h, 0, 0x11);
-	assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, NULL, &dom), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_alloc(h.iommu, NULL, &dom), 0);
 	assert_int_equal(smmukit_smmu_domain_tag(dom, &asid, NULL), 0);
-	assert_int_equal(smmukit_iommu_attach_dev(dom, &dev), 0);
+	assert_int_equal(smmukit_iommu_drv_attach_dev(dom, &dev), 0);
 	/* 4K pages in one 2M region: a level-3 table. */
 	for (unsigned i = 0; i < 4; i++)
-		assert_int_equal(smmukit_iommu_map_pages(dom, IOVA + i * SMMUKIT_SZ_4K,
+		assert_int_equal(smmukit_iommu_drv_map_pages(dom, IOVA + i * SMMUKIT_SZ_4K,
 							 buf.pa, SMMUKIT_SZ_4K, 1,
 							 SMMUKIT_PROT_READ, NULL), 0);
 	assert_int_equal(h_dma_read(&h, sid, IOVA, &v, 1), 0);
@@ -519,22 +519,22 @@ static void test_failed_walk_flush_escalates(void **state)
 	pages = h_pages(&h);
 	smmukit_pgtable_gather_init(&g);
 	/* Unmapping the 2M block removes the table: its walk flush fails. */
-	assert_int_equal(smmukit_iommu_unmap_pages(dom, IOVA, SMMUKIT_SZ_2M, 1, &g),
+	assert_int_equal(smmukit_iommu_drv_unmap_pages(dom, IOVA, SMMUKIT_SZ_2M, 1, &g),
 			 (int64_t)SMMUKIT_SZ_2M);
 	resume_queue(&h, &cursor);
-	assert_int_equal(smmukit_iommu_iotlb_sync(dom, &g), 0);
+	assert_int_equal(smmukit_iommu_drv_iotlb_sync(dom, &g), 0);
 	n = h_cmdlog(&h, &cursor, r, 256);
 	assert_int_equal(count_op_asid(r, n, SMMUV3_OP_TLBI_NH_ASID, asid), 1);
 	/* Taken: the next sync of an empty gather issues nothing. */
-	assert_int_equal(smmukit_iommu_iotlb_sync(dom, &g), 0);
+	assert_int_equal(smmukit_iommu_drv_iotlb_sync(dom, &g), 0);
 	assert_int_equal(h_cmdlog(&h, &cursor, r, 256), 0);
 	assert_int_equal(h_dma_read(&h, sid, IOVA, &v, 1), SMMUV3_EVT_F_TRANSLATION);
 	assert_int_equal(h_mstats(&h).stale_unmapped, 0);
 	/* The table page whose walk flush failed was neither freed nor
 	 * listed: it stays leaked on purpose (one 4K page). */
 	assert_int_equal(h_pages(&h), pages);
-	assert_int_equal(smmukit_iommu_detach_dev(dom, &dev), 0);
-	assert_int_equal(smmukit_iommu_domain_free(dom), 0);
+	assert_int_equal(smmukit_iommu_drv_detach_dev(dom, &dev), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_free(dom), 0);
 	h.base_pages += 1;
 	(void)smmukit_smmu_handle_evtq_irq(h.s);
 	smmukit_plat_free_pages(h.p, &buf);
@@ -549,11 +549,11 @@ static void test_failed_walk_flush_escalates(void **state)
 static void test_widened_gather_no_ttl(void **state)
 {
 	struct harness h;
-	struct smmukit_iommu_domain *dom;
+	struct smmukit_iommu_drv_domain *dom;
 	struct smmukit_iotlb_gather g;
 	struct smmukit_dma_pages blk, pg;
 	uint32_t sid = 4;
-	struct smmukit_iommu_device dev = { &sid, 1 };
+	struct smmukit_iommu_drv_device dev = { &sid, 1 };
 	uint64_t cursor = 0;
 	uint64_t a = UINT64_C(0x40000000), b = a + SMMUKIT_SZ_2M;
 	unsigned char v;
@@ -561,29 +561,29 @@ static void test_widened_gather_no_ttl(void **state)
 	h_up(&h, "ril,checking");
 	blk = h_buf(&h, 9, 0x22);	/* 2M, naturally aligned */
 	pg = h_buf(&h, 0, 0x33);
-	assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, NULL, &dom), 0);
-	assert_int_equal(smmukit_iommu_attach_dev(dom, &dev), 0);
-	assert_int_equal(smmukit_iommu_map_pages(dom, a, blk.pa, SMMUKIT_SZ_2M, 1,
+	assert_int_equal(smmukit_iommu_drv_domain_alloc(h.iommu, NULL, &dom), 0);
+	assert_int_equal(smmukit_iommu_drv_attach_dev(dom, &dev), 0);
+	assert_int_equal(smmukit_iommu_drv_map_pages(dom, a, blk.pa, SMMUKIT_SZ_2M, 1,
 						 SMMUKIT_PROT_READ, NULL), 0);
-	assert_int_equal(smmukit_iommu_map_pages(dom, b, pg.pa, SMMUKIT_SZ_4K, 1,
+	assert_int_equal(smmukit_iommu_drv_map_pages(dom, b, pg.pa, SMMUKIT_SZ_4K, 1,
 						 SMMUKIT_PROT_READ, NULL), 0);
 	assert_int_equal(h_dma_read(&h, sid, a + 0x1000, &v, 1), 0);
 	assert_int_equal(v, 0x22);
 	assert_int_equal(h_dma_read(&h, sid, b, &v, 1), 0);
 	fill_stalled_queue(&h);
 	smmukit_pgtable_gather_init(&g);
-	assert_int_equal(smmukit_iommu_unmap_pages(dom, a, SMMUKIT_SZ_2M, 1, &g),
+	assert_int_equal(smmukit_iommu_drv_unmap_pages(dom, a, SMMUKIT_SZ_2M, 1, &g),
 			 (int64_t)SMMUKIT_SZ_2M);
 	/* Another page size: the sync of the 2M range fails, range widens. */
-	assert_int_equal(smmukit_iommu_unmap_pages(dom, b, SMMUKIT_SZ_4K, 1, &g),
+	assert_int_equal(smmukit_iommu_drv_unmap_pages(dom, b, SMMUKIT_SZ_4K, 1, &g),
 			 (int64_t)SMMUKIT_SZ_4K);
 	resume_queue(&h, &cursor);
-	assert_int_equal(smmukit_iommu_iotlb_sync(dom, &g), 0);
+	assert_int_equal(smmukit_iommu_drv_iotlb_sync(dom, &g), 0);
 	assert_int_equal(h_dma_read(&h, sid, a + 0x1000, &v, 1), SMMUV3_EVT_F_TRANSLATION);
 	assert_int_equal(h_dma_read(&h, sid, b, &v, 1), SMMUV3_EVT_F_TRANSLATION);
 	assert_int_equal(h_mstats(&h).stale_unmapped, 0);
-	assert_int_equal(smmukit_iommu_detach_dev(dom, &dev), 0);
-	assert_int_equal(smmukit_iommu_domain_free(dom), 0);
+	assert_int_equal(smmukit_iommu_drv_detach_dev(dom, &dev), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_free(dom), 0);
 	(void)smmukit_smmu_handle_evtq_irq(h.s);
 	smmukit_plat_free_pages(h.p, &blk);
 	smmukit_plat_free_pages(h.p, &pg);

@@ -25,7 +25,7 @@ struct harness {
 	struct smmukit_platform *p;
 	struct smmukit_model *m;
 	struct smmukit_smmu *s;
-	struct smmukit_iommu *iommu;
+	struct smmukit_iommu_drv *iommu;
 	uint64_t base_pages;	/* pages in use before the driver */
 	unsigned nr_events;
 	/* Sync violations other than the page table's SW_SYNC marker bit. */

@@ -13,23 +13,23 @@
 
 struct ctx {
 	struct harness h;
-	struct smmukit_iommu_domain *dom;
+	struct smmukit_iommu_drv_domain *dom;
 	uint32_t sid;
-	struct smmukit_iommu_device dev;
+	struct smmukit_iommu_drv_device dev;
 	uint64_t cursor;	/* command-log cursor */
 };
 
 static void ctx_up_cfg(struct ctx *c, const char *keys, unsigned stage,
 		       const struct smmukit_smmu_config *cfg)
 {
-	struct smmukit_iommu_domain_cfg dc = { .stage = stage };
+	struct smmukit_iommu_drv_domain_cfg dc = { .stage = stage };
 
 	h_up_cfg(&c->h, keys, cfg);
 	c->sid = 7;
 	c->dev.sids = &c->sid;
 	c->dev.nr_sids = 1;
-	assert_int_equal(smmukit_iommu_domain_alloc(c->h.iommu, &dc, &c->dom), 0);
-	assert_int_equal(smmukit_iommu_attach_dev(c->dom, &c->dev), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_alloc(c->h.iommu, &dc, &c->dom), 0);
+	assert_int_equal(smmukit_iommu_drv_attach_dev(c->dom, &c->dev), 0);
 	/* Skip the commands of bring-up and attach. */
 	{
 		struct smmukit_model_cmd_rec r[256];
@@ -46,8 +46,8 @@ static void ctx_up(struct ctx *c, const char *keys, unsigned stage)
 
 static void ctx_down(struct ctx *c)
 {
-	assert_int_equal(smmukit_iommu_detach_dev(c->dom, &c->dev), 0);
-	assert_int_equal(smmukit_iommu_domain_free(c->dom), 0);
+	assert_int_equal(smmukit_iommu_drv_detach_dev(c->dom, &c->dev), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_free(c->dom), 0);
 	assert_int_equal(h_mstats(&c->h).free_violations, 0);
 	h_down(&c->h);
 }
@@ -85,7 +85,7 @@ static void stale_then_flush_all(unsigned stage)
 	ctx_up(&c, "checking", stage);
 	a = h_buf(&c.h, 0, 0xaa);
 	b = h_buf(&c.h, 0, 0xbb);
-	assert_int_equal(smmukit_iommu_map_pages(c.dom, IOVA, a.pa, SMMUKIT_SZ_4K, 1,
+	assert_int_equal(smmukit_iommu_drv_map_pages(c.dom, IOVA, a.pa, SMMUKIT_SZ_4K, 1,
 						 RW, NULL), 0);
 	assert_int_equal(rd(&c, IOVA, &v), 0);
 	assert_int_equal(v, 0xaa);
@@ -93,10 +93,10 @@ static void stale_then_flush_all(unsigned stage)
 	/* Queued (lazy) unmap: no invalidation yet. Remap to b. */
 	smmukit_pgtable_gather_init(&g);
 	g.queued = true;
-	assert_int_equal(smmukit_iommu_unmap_pages(c.dom, IOVA, SMMUKIT_SZ_4K, 1, &g),
+	assert_int_equal(smmukit_iommu_drv_unmap_pages(c.dom, IOVA, SMMUKIT_SZ_4K, 1, &g),
 			 SMMUKIT_SZ_4K);
-	assert_int_equal(smmukit_iommu_iotlb_sync(c.dom, &g), 0);	/* no-op */
-	assert_int_equal(smmukit_iommu_map_pages(c.dom, IOVA, b.pa, SMMUKIT_SZ_4K, 1,
+	assert_int_equal(smmukit_iommu_drv_iotlb_sync(c.dom, &g), 0);	/* no-op */
+	assert_int_equal(smmukit_iommu_drv_map_pages(c.dom, IOVA, b.pa, SMMUKIT_SZ_4K, 1,
 						 RW, NULL), 0);
 	assert_int_equal(rd(&c, IOVA, &v), 0);
 	assert_int_equal(v, 0xaa);	/* the stale translation */
@@ -104,7 +104,7 @@ static void stale_then_flush_all(unsigned stage)
 	assert_int_equal(ms.stale_reused, 1);
 
 	/* flush_iotlb_all: TLBI_NH_ASID / TLBI_S12_VMALL + CMD_SYNC. */
-	assert_int_equal(smmukit_iommu_flush_iotlb_all(c.dom), 0);
+	assert_int_equal(smmukit_iommu_drv_flush_iotlb_all(c.dom), 0);
 	n = h_cmdlog(&c.h, &c.cursor, r, 16);
 	assert_int_equal(n, 2);
 	assert_int_equal(r[0].dw[0] & 0xff, stage == 1 ? SMMUV3_OP_TLBI_NH_ASID :
@@ -117,9 +117,9 @@ static void stale_then_flush_all(unsigned stage)
 	assert_int_equal(ms.stale_unmapped, 0);
 
 	smmukit_pgtable_gather_init(&g);
-	assert_int_equal(smmukit_iommu_unmap_pages(c.dom, IOVA, SMMUKIT_SZ_4K, 1, &g),
+	assert_int_equal(smmukit_iommu_drv_unmap_pages(c.dom, IOVA, SMMUKIT_SZ_4K, 1, &g),
 			 SMMUKIT_SZ_4K);
-	assert_int_equal(smmukit_iommu_iotlb_sync(c.dom, &g), 0);
+	assert_int_equal(smmukit_iommu_drv_iotlb_sync(c.dom, &g), 0);
 	smmukit_plat_free_pages(c.h.p, &a);
 	smmukit_plat_free_pages(c.h.p, &b);
 	ctx_down(&c);
@@ -152,9 +152,9 @@ static void strict_unmap(const char *keys, unsigned stage, bool expect_range)
 	ctx_up(&c, keys, stage);
 	big = h_buf(&c.h, 9, 0x11);	/* 2 MiB */
 	/* 16 pages as pages, and a 2 MiB block. */
-	assert_int_equal(smmukit_iommu_map_pages(c.dom, IOVA, big.pa, SMMUKIT_SZ_4K,
+	assert_int_equal(smmukit_iommu_drv_map_pages(c.dom, IOVA, big.pa, SMMUKIT_SZ_4K,
 						 16, RW, NULL), 0);
-	assert_int_equal(smmukit_iommu_map_pages(c.dom, IOVA + SMMUKIT_SZ_2M, big.pa,
+	assert_int_equal(smmukit_iommu_drv_map_pages(c.dom, IOVA + SMMUKIT_SZ_2M, big.pa,
 						 SMMUKIT_SZ_2M, 1, RW, NULL), 0);
 	for (unsigned i = 0; i < 16; i++)
 		assert_int_equal(rd(&c, IOVA + i * SMMUKIT_SZ_4K, &v), 0);
@@ -162,10 +162,10 @@ static void strict_unmap(const char *keys, unsigned stage, bool expect_range)
 
 	/* Unmap pages 2..13 strictly. */
 	smmukit_pgtable_gather_init(&g);
-	assert_int_equal(smmukit_iommu_unmap_pages(c.dom, IOVA + 2 * SMMUKIT_SZ_4K,
+	assert_int_equal(smmukit_iommu_drv_unmap_pages(c.dom, IOVA + 2 * SMMUKIT_SZ_4K,
 						   SMMUKIT_SZ_4K, 12, &g),
 			 12 * SMMUKIT_SZ_4K);
-	assert_int_equal(smmukit_iommu_iotlb_sync(c.dom, &g), 0);
+	assert_int_equal(smmukit_iommu_drv_iotlb_sync(c.dom, &g), 0);
 	n = h_cmdlog(&c.h, &c.cursor, r, 128);
 	assert_true(n >= 2);
 	assert_int_equal(r[n - 1].dw[0] & 0xff, SMMUV3_OP_CMD_SYNC);
@@ -193,11 +193,11 @@ static void strict_unmap(const char *keys, unsigned stage, bool expect_range)
 
 	/* The block: one leaf invalidation of a 2 MiB entry. */
 	smmukit_pgtable_gather_init(&g);
-	assert_int_equal(smmukit_iommu_unmap_pages(c.dom, IOVA + SMMUKIT_SZ_2M,
+	assert_int_equal(smmukit_iommu_drv_unmap_pages(c.dom, IOVA + SMMUKIT_SZ_2M,
 						   SMMUKIT_SZ_2M, 1, &g),
 			 SMMUKIT_SZ_2M);
 	assert_int_equal(g.pgsize, SMMUKIT_SZ_2M);
-	assert_int_equal(smmukit_iommu_iotlb_sync(c.dom, &g), 0);
+	assert_int_equal(smmukit_iommu_drv_iotlb_sync(c.dom, &g), 0);
 	n = h_cmdlog(&c.h, &c.cursor, r, 128);
 	if (expect_range) {
 		/* (0, 9), TTL 2: REFERENCE's worked example. */
@@ -215,9 +215,9 @@ static void strict_unmap(const char *keys, unsigned stage, bool expect_range)
 	assert_int_equal(h_mstats(&c.h).stale_reused, 0);
 	(void)smmukit_smmu_handle_evtq_irq(c.h.s);
 	smmukit_pgtable_gather_init(&g);
-	smmukit_iommu_unmap_pages(c.dom, IOVA, SMMUKIT_SZ_4K, 2, &g);
-	smmukit_iommu_unmap_pages(c.dom, IOVA + 14 * SMMUKIT_SZ_4K, SMMUKIT_SZ_4K, 2, &g);
-	assert_int_equal(smmukit_iommu_iotlb_sync(c.dom, &g), 0);
+	smmukit_iommu_drv_unmap_pages(c.dom, IOVA, SMMUKIT_SZ_4K, 2, &g);
+	smmukit_iommu_drv_unmap_pages(c.dom, IOVA + 14 * SMMUKIT_SZ_4K, SMMUKIT_SZ_4K, 2, &g);
+	assert_int_equal(smmukit_iommu_drv_iotlb_sync(c.dom, &g), 0);
 	smmukit_plat_free_pages(c.h.p, &big);
 	ctx_down(&c);
 }
@@ -255,15 +255,15 @@ static void test_missing_sync_is_caught(void **state)
 
 	ctx_up(&c, "checking", 1);
 	a = h_buf(&c.h, 0, 0x31);
-	assert_int_equal(smmukit_iommu_map_pages(c.dom, IOVA, a.pa, SMMUKIT_SZ_4K, 1,
+	assert_int_equal(smmukit_iommu_drv_map_pages(c.dom, IOVA, a.pa, SMMUKIT_SZ_4K, 1,
 						 RW, NULL), 0);
 	assert_int_equal(rd(&c, IOVA, &v), 0);
 	smmukit_pgtable_gather_init(&g);
-	assert_int_equal(smmukit_iommu_unmap_pages(c.dom, IOVA, SMMUKIT_SZ_4K, 1, &g),
+	assert_int_equal(smmukit_iommu_drv_unmap_pages(c.dom, IOVA, SMMUKIT_SZ_4K, 1, &g),
 			 SMMUKIT_SZ_4K);
 	assert_int_equal(rd(&c, IOVA, &v), 0);	/* stale: not yet synced */
 	assert_int_equal(h_mstats(&c.h).stale_unmapped, 1);
-	assert_int_equal(smmukit_iommu_iotlb_sync(c.dom, &g), 0);
+	assert_int_equal(smmukit_iommu_drv_iotlb_sync(c.dom, &g), 0);
 	assert_int_equal(rd(&c, IOVA, &v), SMMUV3_EVT_F_TRANSLATION);
 	assert_int_equal(h_mstats(&c.h).stale_unmapped, 1);
 	smmukit_plat_free_pages(c.h.p, &a);
@@ -300,7 +300,7 @@ static void test_ril_worked_examples(void **state)
 		size_t n;
 
 		gather_of(&g, IOVA, size, ex[i].pgsize);
-		assert_int_equal(smmukit_iommu_iotlb_sync(c.dom, &g), 0);
+		assert_int_equal(smmukit_iommu_drv_iotlb_sync(c.dom, &g), 0);
 		n = h_cmdlog(&c.h, &c.cursor, r, 16);
 		assert_int_equal(n, ex[i].ncmds + 1);
 		for (unsigned k = 0; k < ex[i].ncmds; k++) {
@@ -334,12 +334,12 @@ static void test_threshold_falls_back_to_context(void **state)
 
 	ctx_up(&c, "ril=0", 1);
 	gather_of(&g, IOVA, 64 * SMMUKIT_SZ_4K, SMMUKIT_SZ_4K);
-	assert_int_equal(smmukit_iommu_iotlb_sync(c.dom, &g), 0);
+	assert_int_equal(smmukit_iommu_drv_iotlb_sync(c.dom, &g), 0);
 	n = h_cmdlog(&c.h, &c.cursor, r, 128);
 	assert_int_equal(n, 65);	/* exactly at the threshold: per page */
 	assert_int_equal(h_count_op(r, n, SMMUV3_OP_CMD_SYNC), 1);
 	gather_of(&g, IOVA, 65 * SMMUKIT_SZ_4K, SMMUKIT_SZ_4K);
-	assert_int_equal(smmukit_iommu_iotlb_sync(c.dom, &g), 0);
+	assert_int_equal(smmukit_iommu_drv_iotlb_sync(c.dom, &g), 0);
 	n = h_cmdlog(&c.h, &c.cursor, r, 128);
 	assert_int_equal(n, 2);
 	assert_int_equal(r[0].dw[0] & 0xff, SMMUV3_OP_TLBI_NH_ASID);
@@ -347,7 +347,7 @@ static void test_threshold_falls_back_to_context(void **state)
 	assert_int_equal(st.tlbi_fallbacks, 1);
 	/* An empty gather issues nothing at all (no sync either). */
 	smmukit_pgtable_gather_init(&g);
-	assert_int_equal(smmukit_iommu_iotlb_sync(c.dom, &g), 0);
+	assert_int_equal(smmukit_iommu_drv_iotlb_sync(c.dom, &g), 0);
 	assert_int_equal(h_cmdlog(&c.h, &c.cursor, r, 128), 0);
 	ctx_down(&c);
 }
@@ -370,13 +370,13 @@ static void walk_flush(const char *keys, bool ril)
 
 	ctx_up(&c, keys, 1);
 	big = h_buf(&c.h, 9, 0x22);
-	assert_int_equal(smmukit_iommu_map_pages(c.dom, IOVA, big.pa, SMMUKIT_SZ_4K,
+	assert_int_equal(smmukit_iommu_drv_map_pages(c.dom, IOVA, big.pa, SMMUKIT_SZ_4K,
 						 512, RW, NULL), 0);
 	for (unsigned i = 0; i < 512; i += 64)
 		assert_int_equal(rd(&c, IOVA + i * SMMUKIT_SZ_4K, &v), 0);
 	pages_before = h_pages(&c.h);
 	smmukit_pgtable_gather_init(&g);
-	assert_int_equal(smmukit_iommu_unmap_pages(c.dom, IOVA, SMMUKIT_SZ_2M, 1, &g),
+	assert_int_equal(smmukit_iommu_drv_unmap_pages(c.dom, IOVA, SMMUKIT_SZ_2M, 1, &g),
 			 SMMUKIT_SZ_2M);
 	/* The walk flush already completed, before unmap returned. */
 	n = h_cmdlog(&c.h, &c.cursor, r, 128);
@@ -393,7 +393,7 @@ static void walk_flush(const char *keys, bool ril)
 	for (unsigned i = 0; i < 512; i += 64)
 		assert_int_equal(rd(&c, IOVA + i * SMMUKIT_SZ_4K, &v),
 				 SMMUV3_EVT_F_TRANSLATION);
-	assert_int_equal(smmukit_iommu_iotlb_sync(c.dom, &g), 0);
+	assert_int_equal(smmukit_iommu_drv_iotlb_sync(c.dom, &g), 0);
 	assert_int_equal(g.freelist.count, 0);
 	assert_true(h_pages(&c.h) < pages_before);
 	assert_int_equal(h_mstats(&c.h).free_violations, 0);
@@ -442,21 +442,21 @@ static void huge_range(const char *keys, bool ril)
 	for (int pass = 0; pass < 2; pass++) {
 		bool strict_gather = pass == 1;
 
-		assert_int_equal(smmukit_iommu_map_pages(c.dom, base, blk_pa,
+		assert_int_equal(smmukit_iommu_drv_map_pages(c.dom, base, blk_pa,
 							 SMMUKIT_SZ_1G, nblocks,
 							 RW, NULL), 0);
 		assert_int_equal(rd(&c, base + off, &v), 0);	/* now cached */
 		assert_int_equal(v, 0x5a);
 		if (strict_gather) {
 			smmukit_pgtable_gather_init(&g);
-			assert_int_equal(smmukit_iommu_unmap_pages(c.dom, base,
+			assert_int_equal(smmukit_iommu_drv_unmap_pages(c.dom, base,
 								   SMMUKIT_SZ_1G,
 								   nblocks, &g),
 					 (int64_t)size);
 			assert_int_equal(g.pgsize, SMMUKIT_SZ_1G);
-			assert_int_equal(smmukit_iommu_iotlb_sync(c.dom, &g), 0);
+			assert_int_equal(smmukit_iommu_drv_iotlb_sync(c.dom, &g), 0);
 		} else {
-			assert_int_equal(smmukit_iommu_unmap_pages(c.dom, base,
+			assert_int_equal(smmukit_iommu_drv_unmap_pages(c.dom, base,
 								   SMMUKIT_SZ_1G,
 								   nblocks, NULL),
 					 (int64_t)size);
@@ -519,9 +519,9 @@ static void mid_unmap_sync(const char *keys)
 	ctx_up(&c, keys, 1);
 	pg = h_buf(&c.h, 0, 0x61);
 	blk = h_buf(&c.h, 9, 0x62);
-	assert_int_equal(smmukit_iommu_map_pages(c.dom, p1, pg.pa, SMMUKIT_SZ_4K, 1, RW, NULL), 0);
-	assert_int_equal(smmukit_iommu_map_pages(c.dom, p2, pg.pa, SMMUKIT_SZ_4K, 1, RW, NULL), 0);
-	assert_int_equal(smmukit_iommu_map_pages(c.dom, b, blk.pa, SMMUKIT_SZ_2M, 1, RW, NULL), 0);
+	assert_int_equal(smmukit_iommu_drv_map_pages(c.dom, p1, pg.pa, SMMUKIT_SZ_4K, 1, RW, NULL), 0);
+	assert_int_equal(smmukit_iommu_drv_map_pages(c.dom, p2, pg.pa, SMMUKIT_SZ_4K, 1, RW, NULL), 0);
+	assert_int_equal(smmukit_iommu_drv_map_pages(c.dom, b, blk.pa, SMMUKIT_SZ_2M, 1, RW, NULL), 0);
 	assert_int_equal(rd(&c, p1, &v), 0);
 	assert_int_equal(rd(&c, p2, &v), 0);
 	assert_int_equal(rd(&c, b + 0x3000, &v), 0);
@@ -530,18 +530,18 @@ static void mid_unmap_sync(const char *keys)
 		;
 
 	smmukit_pgtable_gather_init(&g);
-	assert_int_equal(smmukit_iommu_unmap_pages(c.dom, p1, SMMUKIT_SZ_4K, 1, &g),
+	assert_int_equal(smmukit_iommu_drv_unmap_pages(c.dom, p1, SMMUKIT_SZ_4K, 1, &g),
 			 SMMUKIT_SZ_4K);
 	assert_int_equal(h_cmdlog(&c.h, &c.cursor, r, 64), 0);	/* gathered */
 	/* A gap: p1 is invalidated inside this unmap. */
-	assert_int_equal(smmukit_iommu_unmap_pages(c.dom, p2, SMMUKIT_SZ_4K, 1, &g),
+	assert_int_equal(smmukit_iommu_drv_unmap_pages(c.dom, p2, SMMUKIT_SZ_4K, 1, &g),
 			 SMMUKIT_SZ_4K);
 	n = h_cmdlog(&c.h, &c.cursor, r, 64);
 	assert_int_equal(h_count_op(r, n, SMMUV3_OP_TLBI_NH_VA), 1);
 	assert_int_equal(r[n - 1].dw[0] & 0xff, SMMUV3_OP_CMD_SYNC);
 	assert_int_equal(rd(&c, p1, &v), SMMUV3_EVT_F_TRANSLATION);
 	/* Another page size: p2 is invalidated inside this unmap. */
-	assert_int_equal(smmukit_iommu_unmap_pages(c.dom, b, SMMUKIT_SZ_2M, 1, &g),
+	assert_int_equal(smmukit_iommu_drv_unmap_pages(c.dom, b, SMMUKIT_SZ_2M, 1, &g),
 			 SMMUKIT_SZ_2M);
 	n = h_cmdlog(&c.h, &c.cursor, r, 64);
 	assert_int_equal(h_count_op(r, n, SMMUV3_OP_TLBI_NH_VA), 1);
@@ -550,7 +550,7 @@ static void mid_unmap_sync(const char *keys)
 	assert_int_equal(rd(&c, p2, &v), SMMUV3_EVT_F_TRANSLATION);
 	assert_int_equal(h_mstats(&c.h).stale_unmapped, 0);
 	/* The block goes with the caller's sync. */
-	assert_int_equal(smmukit_iommu_iotlb_sync(c.dom, &g), 0);
+	assert_int_equal(smmukit_iommu_drv_iotlb_sync(c.dom, &g), 0);
 	assert_int_equal(rd(&c, b + 0x3000, &v), SMMUV3_EVT_F_TRANSLATION);
 	assert_int_equal(h_mstats(&c.h).stale_unmapped, 0);
 	assert_int_equal(h_mstats(&c.h).stale_reused, 0);
@@ -590,12 +590,12 @@ static void test_walk_flush_noril_per_granule(void **state)
 
 	ctx_up_cfg(&c, "checking,ril=0", 1, &cfg);
 	big = h_buf(&c.h, 9, 0x22);
-	assert_int_equal(smmukit_iommu_map_pages(c.dom, IOVA, big.pa, SMMUKIT_SZ_4K,
+	assert_int_equal(smmukit_iommu_drv_map_pages(c.dom, IOVA, big.pa, SMMUKIT_SZ_4K,
 						 512, RW, NULL), 0);
 	for (unsigned i = 0; i < 512; i += 32)
 		assert_int_equal(rd(&c, IOVA + i * SMMUKIT_SZ_4K, &v), 0);
 	smmukit_pgtable_gather_init(&g);
-	assert_int_equal(smmukit_iommu_unmap_pages(c.dom, IOVA, SMMUKIT_SZ_2M, 1, &g),
+	assert_int_equal(smmukit_iommu_drv_unmap_pages(c.dom, IOVA, SMMUKIT_SZ_2M, 1, &g),
 			 SMMUKIT_SZ_2M);
 	n = h_cmdlog(&c.h, &c.cursor, r, 1024);
 	assert_int_equal(h_count_op(r, n, SMMUV3_OP_TLBI_NH_ASID), 0);
@@ -615,7 +615,7 @@ static void test_walk_flush_noril_per_granule(void **state)
 	for (unsigned i = 0; i < 512; i += 32)
 		assert_int_equal(rd(&c, IOVA + i * SMMUKIT_SZ_4K, &v),
 				 SMMUV3_EVT_F_TRANSLATION);
-	assert_int_equal(smmukit_iommu_iotlb_sync(c.dom, &g), 0);
+	assert_int_equal(smmukit_iommu_drv_iotlb_sync(c.dom, &g), 0);
 	assert_int_equal(h_mstats(&c.h).stale_unmapped, 0);
 	assert_int_equal(h_mstats(&c.h).free_violations, 0);
 	(void)smmukit_smmu_handle_evtq_irq(c.h.s);
@@ -632,17 +632,17 @@ static void test_queued_gather_keeps_freelist(void **state)
 
 	ctx_up(&c, "checking", 1);
 	big = h_buf(&c.h, 9, 0x22);
-	assert_int_equal(smmukit_iommu_map_pages(c.dom, IOVA, big.pa, SMMUKIT_SZ_4K,
+	assert_int_equal(smmukit_iommu_drv_map_pages(c.dom, IOVA, big.pa, SMMUKIT_SZ_4K,
 						 512, RW, NULL), 0);
 	smmukit_pgtable_gather_init(&g);
 	g.queued = true;
-	assert_int_equal(smmukit_iommu_unmap_pages(c.dom, IOVA, SMMUKIT_SZ_2M, 1, &g),
+	assert_int_equal(smmukit_iommu_drv_unmap_pages(c.dom, IOVA, SMMUKIT_SZ_2M, 1, &g),
 			 SMMUKIT_SZ_2M);
 	assert_true(g.freelist.count >= 1);
-	assert_int_equal(smmukit_iommu_iotlb_sync(c.dom, &g), 0);
+	assert_int_equal(smmukit_iommu_drv_iotlb_sync(c.dom, &g), 0);
 	assert_true(g.freelist.count >= 1);	/* still the caller's */
 	/* The caller's flush, then its reclaim. */
-	assert_int_equal(smmukit_iommu_flush_iotlb_all(c.dom), 0);
+	assert_int_equal(smmukit_iommu_drv_flush_iotlb_all(c.dom), 0);
 	smmukit_pgtable_free_freelist(c.h.p, &g);
 	assert_int_equal(h_mstats(&c.h).free_violations, 0);
 	smmukit_plat_free_pages(c.h.p, &big);
@@ -656,39 +656,39 @@ static void test_queued_gather_keeps_freelist(void **state)
 static void tag_reuse(unsigned stage)
 {
 	struct harness h;
-	struct smmukit_iommu_domain_cfg dc = { .stage = stage };
-	struct smmukit_iommu_domain *d1, *d2;
+	struct smmukit_iommu_drv_domain_cfg dc = { .stage = stage };
+	struct smmukit_iommu_drv_domain *d1, *d2;
 	uint32_t sid = 9, t1a, t1v, t2a, t2v;
-	struct smmukit_iommu_device dev = { &sid, 1 };
+	struct smmukit_iommu_drv_device dev = { &sid, 1 };
 	struct smmukit_dma_pages a, b;
 	unsigned char v;
 
 	h_up(&h, "checking");
 	a = h_buf(&h, 0, 0xa1);
 	b = h_buf(&h, 0, 0xb2);
-	assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, &dc, &d1), 0);
-	assert_int_equal(smmukit_iommu_attach_dev(d1, &dev), 0);
-	assert_int_equal(smmukit_iommu_map_pages(d1, IOVA, a.pa, SMMUKIT_SZ_4K, 1,
+	assert_int_equal(smmukit_iommu_drv_domain_alloc(h.iommu, &dc, &d1), 0);
+	assert_int_equal(smmukit_iommu_drv_attach_dev(d1, &dev), 0);
+	assert_int_equal(smmukit_iommu_drv_map_pages(d1, IOVA, a.pa, SMMUKIT_SZ_4K, 1,
 						 RW, NULL), 0);
 	assert_int_equal(h_dma_read(&h, sid, IOVA, &v, 1), 0);
 	assert_int_equal(v, 0xa1);
 	assert_int_equal(smmukit_smmu_domain_tag(d1, &t1a, &t1v), 0);
-	assert_int_equal(smmukit_iommu_detach_dev(d1, &dev), 0);
-	assert_int_equal(smmukit_iommu_domain_free(d1), 0);
+	assert_int_equal(smmukit_iommu_drv_detach_dev(d1, &dev), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_free(d1), 0);
 
-	assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, &dc, &d2), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_alloc(h.iommu, &dc, &d2), 0);
 	assert_int_equal(smmukit_smmu_domain_tag(d2, &t2a, &t2v), 0);
 	assert_int_equal(t1a, t2a);
 	assert_int_equal(t1v, t2v);
-	assert_int_equal(smmukit_iommu_map_pages(d2, IOVA, b.pa, SMMUKIT_SZ_4K, 1,
+	assert_int_equal(smmukit_iommu_drv_map_pages(d2, IOVA, b.pa, SMMUKIT_SZ_4K, 1,
 						 RW, NULL), 0);
-	assert_int_equal(smmukit_iommu_attach_dev(d2, &dev), 0);
+	assert_int_equal(smmukit_iommu_drv_attach_dev(d2, &dev), 0);
 	assert_int_equal(h_dma_read(&h, sid, IOVA, &v, 1), 0);
 	assert_int_equal(v, 0xb2);
 	assert_int_equal(h_mstats(&h).stale_reused, 0);
 	assert_int_equal(h_mstats(&h).free_violations, 0);
-	assert_int_equal(smmukit_iommu_detach_dev(d2, &dev), 0);
-	assert_int_equal(smmukit_iommu_domain_free(d2), 0);
+	assert_int_equal(smmukit_iommu_drv_detach_dev(d2, &dev), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_free(d2), 0);
 	smmukit_plat_free_pages(h.p, &a);
 	smmukit_plat_free_pages(h.p, &b);
 	h_down(&h);
@@ -735,10 +735,10 @@ static uint64_t ttb_word_pa(struct harness *h, uint32_t sid, unsigned stage)
 static void tag_reuse_control(unsigned stage)
 {
 	struct harness h;
-	struct smmukit_iommu_domain_cfg dc = { .stage = stage };
-	struct smmukit_iommu_domain *d1, *d2;
+	struct smmukit_iommu_drv_domain_cfg dc = { .stage = stage };
+	struct smmukit_iommu_drv_domain *d1, *d2;
 	uint32_t s1 = 9, s2 = 10, asid, vmid;
-	struct smmukit_iommu_device dev1 = { &s1, 1 }, dev2 = { &s2, 1 };
+	struct smmukit_iommu_drv_device dev1 = { &s1, 1 }, dev2 = { &s2, 1 };
 	struct smmukit_dma_pages a, b;
 	struct smmuv3_cmd cfgi = { 0 }, tlbi = { 0 };
 	uint64_t w1, w2, saved;
@@ -747,12 +747,12 @@ static void tag_reuse_control(unsigned stage)
 	h_up(&h, "checking,strtab=linear,sidsize=8");
 	a = h_buf(&h, 0, 0xa1);
 	b = h_buf(&h, 0, 0xb2);
-	assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, &dc, &d1), 0);
-	assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, &dc, &d2), 0);
-	assert_int_equal(smmukit_iommu_map_pages(d1, IOVA, a.pa, SMMUKIT_SZ_4K, 1, RW, NULL), 0);
-	assert_int_equal(smmukit_iommu_map_pages(d2, IOVA, b.pa, SMMUKIT_SZ_4K, 1, RW, NULL), 0);
-	assert_int_equal(smmukit_iommu_attach_dev(d1, &dev1), 0);
-	assert_int_equal(smmukit_iommu_attach_dev(d2, &dev2), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_alloc(h.iommu, &dc, &d1), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_alloc(h.iommu, &dc, &d2), 0);
+	assert_int_equal(smmukit_iommu_drv_map_pages(d1, IOVA, a.pa, SMMUKIT_SZ_4K, 1, RW, NULL), 0);
+	assert_int_equal(smmukit_iommu_drv_map_pages(d2, IOVA, b.pa, SMMUKIT_SZ_4K, 1, RW, NULL), 0);
+	assert_int_equal(smmukit_iommu_drv_attach_dev(d1, &dev1), 0);
+	assert_int_equal(smmukit_iommu_drv_attach_dev(d2, &dev2), 0);
 	assert_int_equal(h_dma_read(&h, s1, IOVA, &v, 1), 0);
 	assert_int_equal(v, 0xa1);	/* cached under d1's tag */
 	assert_int_equal(smmukit_smmu_domain_tag(d1, &asid, &vmid), 0);
@@ -788,10 +788,10 @@ static void tag_reuse_control(unsigned stage)
 	smmukit_plat_dma_sync_for_device(h.p, w1, 8);
 	assert_int_equal(smmukit_smmu_issue_cmds(h.s, &cfgi, 1, true), 0);
 	assert_int_equal(smmukit_smmu_issue_cmds(h.s, &tlbi, 1, true), 0);
-	assert_int_equal(smmukit_iommu_detach_dev(d1, &dev1), 0);
-	assert_int_equal(smmukit_iommu_detach_dev(d2, &dev2), 0);
-	assert_int_equal(smmukit_iommu_domain_free(d1), 0);
-	assert_int_equal(smmukit_iommu_domain_free(d2), 0);
+	assert_int_equal(smmukit_iommu_drv_detach_dev(d1, &dev1), 0);
+	assert_int_equal(smmukit_iommu_drv_detach_dev(d2, &dev2), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_free(d1), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_free(d2), 0);
 	smmukit_plat_free_pages(h.p, &a);
 	smmukit_plat_free_pages(h.p, &b);
 	h_down(&h);

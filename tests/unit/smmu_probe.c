@@ -12,9 +12,9 @@
 static void dma_roundtrip(struct harness *h, unsigned stage, const uint32_t *sids,
 			  unsigned nr)
 {
-	struct smmukit_iommu_domain_cfg dc = { .stage = stage };
-	struct smmukit_iommu_device dev = { sids, nr };
-	struct smmukit_iommu_domain *dom = NULL;
+	struct smmukit_iommu_drv_domain_cfg dc = { .stage = stage };
+	struct smmukit_iommu_drv_device dev = { sids, nr };
+	struct smmukit_iommu_drv_domain *dom = NULL;
 	struct smmukit_dma_pages pg;
 	struct smmukit_iotlb_gather g;
 	uint64_t gran;
@@ -23,16 +23,16 @@ static void dma_roundtrip(struct harness *h, unsigned stage, const uint32_t *sid
 	uint64_t mapped;
 	unsigned ev0;
 
-	assert_int_equal(smmukit_iommu_domain_alloc(h->iommu, &dc, &dom), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_alloc(h->iommu, &dc, &dom), 0);
 	assert_int_equal(dom->stage, stage);
 	gran = dom->granule;
 	pg = h_buf(h, smmukit_ilog2(gran) - 12, 0x5a);
-	assert_int_equal(smmukit_iommu_attach_dev(dom, &dev), 0);
-	assert_int_equal(smmukit_iommu_map_pages(dom, IOVA, pg.pa, gran,
+	assert_int_equal(smmukit_iommu_drv_attach_dev(dom, &dev), 0);
+	assert_int_equal(smmukit_iommu_drv_map_pages(dom, IOVA, pg.pa, gran,
 						 1, SMMUKIT_PROT_READ |
 						 SMMUKIT_PROT_WRITE, &mapped), 0);
 	assert_int_equal(mapped, gran);
-	assert_int_equal(smmukit_iommu_iova_to_phys(dom, IOVA + 5, &pa), 0);
+	assert_int_equal(smmukit_iommu_drv_iova_to_phys(dom, IOVA + 5, &pa), 0);
 	assert_int_equal(pa, pg.pa + 5);
 
 	for (unsigned i = 0; i < nr; i++) {
@@ -47,8 +47,8 @@ static void dma_roundtrip(struct harness *h, unsigned stage, const uint32_t *sid
 
 	/* Strict unmap: after iotlb_sync no access may succeed. */
 	smmukit_pgtable_gather_init(&g);
-	assert_int_equal(smmukit_iommu_unmap_pages(dom, IOVA, gran, 1, &g), gran);
-	assert_int_equal(smmukit_iommu_iotlb_sync(dom, &g), 0);
+	assert_int_equal(smmukit_iommu_drv_unmap_pages(dom, IOVA, gran, 1, &g), gran);
+	assert_int_equal(smmukit_iommu_drv_iotlb_sync(dom, &g), 0);
 	assert_true(smmukit_pgtable_gather_empty(&g));
 	ev0 = h->nr_events;
 	assert_int_equal(h_dma_read(h, sids[0], IOVA + 8, buf, 8),
@@ -63,8 +63,8 @@ static void dma_roundtrip(struct harness *h, unsigned stage, const uint32_t *sid
 	assert_int_equal(h->events[ev0].s2, stage == 2);
 	assert_int_equal(h->events[ev0].class_, EVT1_CLASS_IN);
 
-	assert_int_equal(smmukit_iommu_detach_dev(dom, &dev), 0);
-	assert_int_equal(smmukit_iommu_domain_free(dom), 0);
+	assert_int_equal(smmukit_iommu_drv_detach_dev(dom, &dev), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_free(dom), 0);
 	smmukit_plat_free_pages(h->p, &pg);
 	/* Detached streams abort; the abort STE is now cached, and destroy
 	 * must invalidate it before freeing the table (h_down checks). */
@@ -326,17 +326,17 @@ static void test_resume(void **state)
 {
 	struct harness h;
 	struct smmukit_mmio mm;
-	struct smmukit_iommu_domain *dom;
+	struct smmukit_iommu_drv_domain *dom;
 	uint32_t sid = 0x42;
-	struct smmukit_iommu_device dev = { &sid, 1 };
+	struct smmukit_iommu_drv_device dev = { &sid, 1 };
 	struct smmukit_dma_pages pg;
 	unsigned char b[16];
 
 	h_up(&h, "checking");
 	pg = h_buf(&h, 0, 0x77);
-	assert_int_equal(smmukit_iommu_domain_alloc(h.iommu, NULL, &dom), 0);
-	assert_int_equal(smmukit_iommu_attach_dev(dom, &dev), 0);
-	assert_int_equal(smmukit_iommu_map_pages(dom, IOVA, pg.pa, SMMUKIT_SZ_4K, 1,
+	assert_int_equal(smmukit_iommu_drv_domain_alloc(h.iommu, NULL, &dom), 0);
+	assert_int_equal(smmukit_iommu_drv_attach_dev(dom, &dev), 0);
+	assert_int_equal(smmukit_iommu_drv_map_pages(dom, IOVA, pg.pa, SMMUKIT_SZ_4K, 1,
 						 SMMUKIT_PROT_READ, NULL), 0);
 	assert_int_equal(h_dma_read(&h, sid, IOVA, b, sizeof(b)), 0);
 
@@ -361,16 +361,16 @@ static void test_resume(void **state)
 		struct smmukit_iotlb_gather g;
 
 		smmukit_pgtable_gather_init(&g);
-		assert_int_equal(smmukit_iommu_unmap_pages(dom, IOVA, SMMUKIT_SZ_4K, 1, &g),
+		assert_int_equal(smmukit_iommu_drv_unmap_pages(dom, IOVA, SMMUKIT_SZ_4K, 1, &g),
 				 SMMUKIT_SZ_4K);
-		assert_int_equal(smmukit_iommu_iotlb_sync(dom, &g), 0);
+		assert_int_equal(smmukit_iommu_drv_iotlb_sync(dom, &g), 0);
 		assert_int_equal(h_dma_read(&h, sid, IOVA, b, 4), SMMUV3_EVT_F_TRANSLATION);
 	}
 	/* Reset twice in a row (enabled this time) is fine too. */
 	assert_int_equal(smmukit_smmu_reset(h.s), 0);
 	assert_int_equal(smmukit_smmu_reset(NULL), -SMMUKIT_EINVAL);
-	assert_int_equal(smmukit_iommu_detach_dev(dom, &dev), 0);
-	assert_int_equal(smmukit_iommu_domain_free(dom), 0);
+	assert_int_equal(smmukit_iommu_drv_detach_dev(dom, &dev), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_free(dom), 0);
 	smmukit_plat_free_pages(h.p, &pg);
 	assert_int_equal(h_mstats(&h).stale_unmapped, 0);
 	h_down(&h);

@@ -17,9 +17,9 @@
 static void test_two_smmus_independent(void **state)
 {
 	struct harness a, b;
-	struct smmukit_iommu_domain *da, *db;
+	struct smmukit_iommu_drv_domain *da, *db;
 	uint32_t sid = 0x10;
-	struct smmukit_iommu_device dev = { &sid, 1 };
+	struct smmukit_iommu_drv_device dev = { &sid, 1 };
 	struct smmukit_dma_pages pa, pb;
 	struct smmukit_iotlb_gather g;
 	unsigned char buf[4];
@@ -28,14 +28,14 @@ static void test_two_smmus_independent(void **state)
 	h_up(&b, "stages=s2,strtab=linear");
 	pa = h_buf(&a, 0, 0xaa);
 	pb = h_buf(&b, 0, 0xbb);
-	assert_int_equal(smmukit_iommu_domain_alloc(a.iommu, NULL, &da), 0);
-	assert_int_equal(smmukit_iommu_domain_alloc(b.iommu, NULL, &db), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_alloc(a.iommu, NULL, &da), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_alloc(b.iommu, NULL, &db), 0);
 	/* Same stream ID and IOVA on both SMMUs. */
-	assert_int_equal(smmukit_iommu_attach_dev(da, &dev), 0);
-	assert_int_equal(smmukit_iommu_attach_dev(db, &dev), 0);
-	assert_int_equal(smmukit_iommu_map_pages(da, IOVA_X, pa.pa, SMMUKIT_SZ_4K, 1,
+	assert_int_equal(smmukit_iommu_drv_attach_dev(da, &dev), 0);
+	assert_int_equal(smmukit_iommu_drv_attach_dev(db, &dev), 0);
+	assert_int_equal(smmukit_iommu_drv_map_pages(da, IOVA_X, pa.pa, SMMUKIT_SZ_4K, 1,
 						 SMMUKIT_PROT_READ, NULL), 0);
-	assert_int_equal(smmukit_iommu_map_pages(db, IOVA_X, pb.pa, SMMUKIT_SZ_4K, 1,
+	assert_int_equal(smmukit_iommu_drv_map_pages(db, IOVA_X, pb.pa, SMMUKIT_SZ_4K, 1,
 						 SMMUKIT_PROT_READ, NULL), 0);
 	assert_int_equal(h_dma_read(&a, sid, IOVA_X, buf, 4), 0);
 	assert_int_equal(buf[0], 0xaa);
@@ -44,9 +44,9 @@ static void test_two_smmus_independent(void **state)
 
 	/* A strict unmap on A leaves B's translation, TLB and queue alone. */
 	smmukit_pgtable_gather_init(&g);
-	assert_int_equal(smmukit_iommu_unmap_pages(da, IOVA_X, SMMUKIT_SZ_4K, 1, &g),
+	assert_int_equal(smmukit_iommu_drv_unmap_pages(da, IOVA_X, SMMUKIT_SZ_4K, 1, &g),
 			 (int64_t)SMMUKIT_SZ_4K);
-	assert_int_equal(smmukit_iommu_iotlb_sync(da, &g), 0);
+	assert_int_equal(smmukit_iommu_drv_iotlb_sync(da, &g), 0);
 	assert_int_equal(h_dma_read(&a, sid, IOVA_X, buf, 4), SMMUV3_EVT_F_TRANSLATION);
 	assert_int_equal(h_dma_read(&b, sid, IOVA_X, buf, 4), 0);
 	assert_int_equal(buf[0], 0xbb);
@@ -57,10 +57,10 @@ static void test_two_smmus_independent(void **state)
 	assert_int_equal(a.nr_events, 1);
 	assert_int_equal(b.nr_events, 0);
 
-	assert_int_equal(smmukit_iommu_detach_dev(da, &dev), 0);
-	assert_int_equal(smmukit_iommu_detach_dev(db, &dev), 0);
-	assert_int_equal(smmukit_iommu_domain_free(da), 0);
-	assert_int_equal(smmukit_iommu_domain_free(db), 0);
+	assert_int_equal(smmukit_iommu_drv_detach_dev(da, &dev), 0);
+	assert_int_equal(smmukit_iommu_drv_detach_dev(db, &dev), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_free(da), 0);
+	assert_int_equal(smmukit_iommu_drv_domain_free(db), 0);
 	smmukit_plat_free_pages(a.p, &pa);
 	smmukit_plat_free_pages(b.p, &pb);
 	h_down(&a);
