@@ -1,0 +1,630 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The DMA API: map and unmap for device drivers, strict or lazy by the
+ * domain's type. The flush queue is in fq.c.
+ *
+ * Hot paths (map_page, unmap_page) take no lock of their own: the IOVA
+ * allocator's per-CPU magazines, the lock-free page table and, for lazy
+ * unmaps, this CPU's flush-queue ring.
+ */
+#include "dma_internal.h"
+
+static const char *const dir_names[] = {
+	[SMMUKIT_DMA_BIDIRECTIONAL] = "bidir",
+	[SMMUKIT_DMA_TO_DEVICE] = "to_device",
+	[SMMUKIT_DMA_FROM_DEVICE] = "from_device",
+};
+
+static bool dir_valid(enum smmukit_dma_dir dir)
+{
+	return (unsigned)dir < SMMUKIT_ARRAY_SIZE(dir_names);
+}
+
+const char *smmukit_dma_dir_name(enum smmukit_dma_dir dir)
+{
+	return dir_valid(dir) ? dir_names[dir] : "?";
+}
+
+int smmukit_dma_dir_parse(const char *name, enum smmukit_dma_dir *out)
+{
+	if (!name || !out)
+		return -SMMUKIT_EINVAL;
+	for (unsigned i = 0; i < SMMUKIT_ARRAY_SIZE(dir_names); i++) {
+		size_t n = 0;
+
+		while (dir_names[i][n] && name[n] == dir_names[i][n])
+			n++;
+		if (!dir_names[i][n] && !name[n]) {
+			*out = (enum smmukit_dma_dir)i;
+			return 0;
+		}
+	}
+	return -SMMUKIT_EINVAL;
+}
+
+/* A device reads what goes to it and writes what comes from it. */
+unsigned smmukit_dma_dir_prot(enum smmukit_dma_dir dir)
+{
+	switch (dir) {
+	case SMMUKIT_DMA_BIDIRECTIONAL:
+		return SMMUKIT_PROT_READ | SMMUKIT_PROT_WRITE | SMMUKIT_PROT_CACHE;
+	case SMMUKIT_DMA_TO_DEVICE:
+		return SMMUKIT_PROT_READ | SMMUKIT_PROT_CACHE;
+	case SMMUKIT_DMA_FROM_DEVICE:
+		return SMMUKIT_PROT_WRITE | SMMUKIT_PROT_CACHE;
+	}
+	return 0;
+}
+
+/* ---- cookies: the core's hooks ---- */
+
+void dma_iova_release(struct dma_cookie *cookie, uint64_t pfn, uint64_t pfns)
+{
+	int ret = smmukit_iova_free_fast(cookie->iovad, pfn, pfns);
+
+	if (ret)
+		smmukit_err(cookie->dma->plat,
+			    "dma: IOVA pfn 0x%llx (%llu) could not be freed: %s",
+			    (unsigned long long)pfn, (unsigned long long)pfns,
+			    smmukit_errname(ret));
+	else
+		DMA_CTR_SUB(cookie->dma, iova_live, 1);
+}
+
+static void cookie_destroy(struct smmukit_dma *dma, struct dma_cookie *c)
+{
+	dma_fq_destroy(atomic_load(&c->fq));
+	smmukit_iova_domain_destroy(c->iovad);
+	smmukit_plat_free(dma->plat, c, sizeof(*c));
+}
+
+static int hook_cookie_init(void *arg, struct smmukit_domain *dom,
+			    bool *fq_failed)
+{
+	struct smmukit_dma *dma = arg;
+	struct smmukit_iova_config icfg = { 0 };
+	struct dma_cookie *c;
+	unsigned ias = smmukit_domain_ias(dom);
+	int ret;
+
+	*fq_failed = false;
+	c = smmukit_plat_zalloc(dma->plat, sizeof(*c));
+	if (!c)
+		return -SMMUKIT_ENOMEM;
+	c->dma = dma;
+	c->dom = dom;
+	c->granule = smmukit_domain_granule(dom);
+	if (!smmukit_is_pow2(c->granule) || ias < 20 || ias > 64) {
+		smmukit_plat_free(dma->plat, c, sizeof(*c));
+		return -SMMUKIT_EINVAL;
+	}
+	c->shift = smmukit_ilog2(c->granule);
+	c->limit_pfn = (ias >= 64 ? UINT64_MAX : (UINT64_C(1) << ias) - 1) >>
+		       c->shift;
+	icfg.granule = c->granule;
+	icfg.start_pfn = 1;
+	icfg.end_pfn = c->limit_pfn;
+	atomic_init(&c->fq, NULL);
+	atomic_init(&c->live, 0);
+	ret = smmukit_iova_domain_create(dma->plat, &icfg, &c->iovad);
+	if (ret) {
+		smmukit_plat_free(dma->plat, c, sizeof(*c));
+		return ret;
+	}
+	smmukit_domain_set_dma_cookie(dom, c);
+	if (smmukit_domain_type_is_lazy(smmukit_domain_get_type(dom))) {
+		struct dma_fq *fq;
+
+		ret = dma_fq_create(c, &fq);
+		if (ret) {
+			/* The cookie stays, strict: the core downgrades. */
+			*fq_failed = true;
+			return ret;
+		}
+		atomic_store_explicit(&c->fq, fq, memory_order_release);
+	}
+	return 0;
+}
+
+static int hook_init_fq(void *arg, struct smmukit_domain *dom)
+{
+	struct dma_cookie *c = smmukit_domain_dma_cookie(dom);
+	struct dma_fq *fq;
+	int ret;
+
+	(void)arg;
+	if (!c)
+		return -SMMUKIT_EINVAL;
+	if (atomic_load(&c->fq))
+		return 0;
+	ret = dma_fq_create(c, &fq);
+	if (ret)
+		return ret;
+	/* Fully built before anyone can see it. */
+	atomic_store_explicit(&c->fq, fq, memory_order_release);
+	return 0;
+}
+
+static bool hook_busy(void *arg, struct smmukit_domain *dom)
+{
+	struct dma_cookie *c = smmukit_domain_dma_cookie(dom);
+
+	(void)arg;
+	return c && atomic_load(&c->live) != 0;
+}
+
+static void hook_cookie_free(void *arg, struct smmukit_domain *dom)
+{
+	struct dma_cookie *c = smmukit_domain_dma_cookie(dom);
+
+	if (!c)
+		return;
+	smmukit_domain_set_dma_cookie(dom, NULL);
+	cookie_destroy(arg, c);
+}
+
+static const struct smmukit_iommu_dma_ops dma_hooks = {
+	.cookie_init = hook_cookie_init,
+	.init_fq = hook_init_fq,
+	.busy = hook_busy,
+	.cookie_free = hook_cookie_free,
+};
+
+int smmukit_dma_create(struct smmukit_iommu *iommu, struct smmukit_dma **out)
+{
+	struct smmukit_platform *plat;
+	struct smmukit_dma *dma;
+	int ret;
+
+	if (!iommu || !out)
+		return -SMMUKIT_EINVAL;
+	plat = smmukit_iommu_platform(iommu);
+	dma = smmukit_plat_zalloc(plat, sizeof(*dma));
+	if (!dma)
+		return -SMMUKIT_ENOMEM;
+	dma->iommu = iommu;
+	dma->plat = plat;
+	ret = smmukit_iommu_set_dma_ops(iommu, &dma_hooks, dma);
+	if (ret) {
+		smmukit_plat_free(plat, dma, sizeof(*dma));
+		return ret;
+	}
+	*out = dma;
+	return 0;
+}
+
+void smmukit_dma_destroy(struct smmukit_dma *dma)
+{
+	if (!dma)
+		return;
+	smmukit_iommu_set_dma_ops(dma->iommu, NULL, NULL);
+	smmukit_plat_free(dma->plat, dma, sizeof(*dma));
+}
+
+/* ---- the device's DMA domain ---- */
+
+enum dma_path { PATH_TRANSLATED, PATH_IDENTITY };
+
+/*
+ * The domain the DMA API maps through: the group's default domain, while
+ * the group is attached to it.
+ */
+static int dev_dma_domain(struct smmukit_device *dev, struct dma_cookie **cookie,
+			  enum dma_path *path)
+{
+	struct smmukit_domain *def = smmukit_device_default_domain(dev);
+	enum smmukit_domain_type type;
+
+	if (smmukit_unlikely(smmukit_device_domain(dev) != def))
+		return -SMMUKIT_EBUSY;	/* a user domain owns the group */
+	type = smmukit_domain_get_type(def);
+	if (type == SMMUKIT_DOMAIN_IDENTITY) {
+		*path = PATH_IDENTITY;
+		*cookie = NULL;
+		return 0;
+	}
+	*cookie = smmukit_domain_dma_cookie(def);
+	if (!smmukit_domain_type_is_dma_api(type) || !*cookie)
+		return -SMMUKIT_ENODEV;
+	*path = PATH_TRANSLATED;
+	return 0;
+}
+
+static int map_checks(struct smmukit_device *dev, smmukit_phys_t pa,
+		      uint64_t size, enum smmukit_dma_dir dir)
+{
+	if (!dev || size == 0 || !dir_valid(dir) || pa + size - 1 < pa)
+		return -SMMUKIT_EINVAL;
+	return 0;
+}
+
+int smmukit_dma_map_page(struct smmukit_device *dev, smmukit_phys_t pa,
+			 uint64_t size, enum smmukit_dma_dir dir,
+			 smmukit_dma_addr_t *out)
+{
+	struct dma_cookie *c;
+	enum dma_path path;
+	uint64_t off, len, pfn;
+	int ret;
+
+	if (!out)
+		return -SMMUKIT_EINVAL;
+	*out = SMMUKIT_DMA_MAPPING_ERROR;
+	ret = map_checks(dev, pa, size, dir);
+	if (!ret)
+		ret = dev_dma_domain(dev, &c, &path);
+	if (ret)
+		return ret;
+	if (path == PATH_IDENTITY) {
+		*out = pa;
+		return 0;
+	}
+	off = pa & (c->granule - 1);
+	if (size > (c->limit_pfn << c->shift))
+		return -SMMUKIT_ENOSPC;
+	len = smmukit_align_up(off + size, c->granule);
+	ret = smmukit_iova_alloc_fast(c->iovad, len >> c->shift, c->limit_pfn,
+				      0, &pfn);
+	if (ret)
+		goto fail;
+	ret = smmukit_iommu_map(c->dom, pfn << c->shift, pa - off, len,
+				smmukit_dma_dir_prot(dir));
+	if (ret) {
+		smmukit_iova_free_fast(c->iovad, pfn, len >> c->shift);
+		goto fail;
+	}
+	atomic_fetch_add_explicit(&c->live, 1, memory_order_relaxed);
+	DMA_CTR_ADD(c->dma, iova_live, 1);
+	DMA_CTR_ADD(c->dma, maps, 1);
+	*out = (pfn << c->shift) + off;
+	return 0;
+fail:
+	DMA_CTR_ADD(c->dma, map_errors, 1);
+	return ret;
+}
+
+int smmukit_dma_map_single(struct smmukit_device *dev, const void *cpu,
+			   uint64_t size, enum smmukit_dma_dir dir,
+			   smmukit_dma_addr_t *out)
+{
+	struct smmukit_platform *plat;
+	smmukit_phys_t pa;
+
+	if (out)
+		*out = SMMUKIT_DMA_MAPPING_ERROR;
+	if (!dev || !cpu || !out)
+		return -SMMUKIT_EINVAL;
+	plat = smmukit_iommu_platform(smmukit_device_iommu(dev));
+	pa = smmukit_plat_virt_to_phys(plat, cpu);
+	if (pa == ~(smmukit_phys_t)0)
+		return -SMMUKIT_EFAULT;
+	return smmukit_dma_map_page(dev, pa, size, dir, out);
+}
+
+/*
+ * Unmap [iova, iova+len) (granule-aligned) of a translated domain:
+ *  1. tell the observer the unmap starts;
+ *  2. clear the PTEs: with a queued gather when the domain has a flush
+ *     queue (no leaf invalidation), else gathering leaf invalidations;
+ *  3. strict: iotlb_sync (TLBI + CMD_SYNC, then the removed table pages are
+ *     freed), then the IOVA is freed; lazy: the range and table pages are
+ *     queued and released after a covering flush;
+ *  4. tell the observer the unmap returned.
+ * A range that was only partly mapped (the caller's size is wrong) is still
+ * invalidated, but its IOVA is not freed: keeping it is safe, guessing its
+ * size is not.
+ */
+static int unmap_translated(struct dma_cookie *c, uint64_t iova, uint64_t len)
+{
+	struct smmukit_iotlb_gather gather;
+	struct dma_fq *fq = atomic_load_explicit(&c->fq, memory_order_acquire);
+	int64_t n;
+	int ret = 0;
+
+	smmukit_iommu_note_unmap(c->dom, iova, len, false);
+	smmukit_pgtable_gather_init(&gather);
+	gather.queued = fq != NULL;
+	n = smmukit_iommu_unmap_fast(c->dom, iova, len, &gather);
+	if (n <= 0) {
+		ret = n == 0 ? -SMMUKIT_ENOENT : (int)n;
+		goto out;
+	}
+	if (fq && (uint64_t)n == len) {
+#ifdef SMMUKIT_BROKEN_FQ_EARLY_FREE
+		/* Deliberately broken variant: IOVA reusable before the flush. */
+		dma_iova_release(c, iova >> c->shift, len >> c->shift);
+		ret = dma_fq_queue(fq, 0, 0, &gather.freelist);
+#else
+		ret = dma_fq_queue(fq, iova >> c->shift, len >> c->shift,
+				   &gather.freelist);
+#endif
+		if (!ret)
+			DMA_CTR_ADD(c->dma, lazy_unmaps, 1);
+		goto out;
+	}
+	if (fq) {
+		/* Partial: settle it now, without the queue. */
+		ret = smmukit_iommu_flush_iotlb_all(c->dom);
+		if (!ret)
+			smmukit_pgtable_freelist_free(c->dma->plat, &gather.freelist);
+	} else {
+#ifdef SMMUKIT_BROKEN_STRICT_NO_SYNC
+		/* Deliberately broken variant: no leaf invalidation at all. */
+		smmukit_pgtable_gather_reset_range(&gather);
+#endif
+		ret = smmukit_iommu_iotlb_sync(c->dom, &gather);
+	}
+	if (ret)
+		goto out;	/* not confirmed: keep the IOVA */
+	if ((uint64_t)n != len) {
+		smmukit_warn(c->dma->plat,
+			     "dma: unmap of 0x%llx found %lld of %llu bytes mapped; IOVA kept",
+			     (unsigned long long)iova, (long long)n,
+			     (unsigned long long)len);
+		ret = -SMMUKIT_EINVAL;
+		goto out;
+	}
+	dma_iova_release(c, iova >> c->shift, len >> c->shift);
+	DMA_CTR_ADD(c->dma, strict_unmaps, 1);
+out:
+	/* Whatever happened next, the PTEs are gone: the mapping is. */
+	if (n > 0)
+		atomic_fetch_sub_explicit(&c->live, 1, memory_order_relaxed);
+	if (ret == 0)
+		DMA_CTR_ADD(c->dma, unmaps, 1);
+	smmukit_iommu_note_unmap(c->dom, iova, len, true);
+	return ret;
+}
+
+int smmukit_dma_unmap_page(struct smmukit_device *dev, smmukit_dma_addr_t addr,
+			   uint64_t size, enum smmukit_dma_dir dir)
+{
+	struct dma_cookie *c;
+	enum dma_path path;
+	uint64_t off;
+	int ret;
+
+	if (!dev || size == 0 || !dir_valid(dir) ||
+	    addr == SMMUKIT_DMA_MAPPING_ERROR || addr + size - 1 < addr)
+		return -SMMUKIT_EINVAL;
+	ret = dev_dma_domain(dev, &c, &path);
+	if (ret || path == PATH_IDENTITY)
+		return ret;
+	off = addr & (c->granule - 1);
+	if (size > (c->limit_pfn << c->shift) || (addr >> c->shift) > c->limit_pfn)
+		return -SMMUKIT_EINVAL;
+	return unmap_translated(c, addr - off,
+				smmukit_align_up(off + size, c->granule));
+}
+
+int smmukit_dma_unmap_single(struct smmukit_device *dev,
+			     smmukit_dma_addr_t addr, uint64_t size,
+			     enum smmukit_dma_dir dir)
+{
+	return smmukit_dma_unmap_page(dev, addr, size, dir);
+}
+
+/* ---- scatter-gather ---- */
+
+/* IOVA bytes a segment takes: its offset in the granule, padded. */
+static uint64_t sg_span(const struct smmukit_dma_sg *s, uint64_t granule)
+{
+	return smmukit_align_up((s->pa & (granule - 1)) + s->len, granule);
+}
+
+static int sg_total(const struct smmukit_dma_sg *sg, unsigned nents,
+		    uint64_t granule, uint64_t limit, uint64_t *total)
+{
+	uint64_t sum = 0;
+
+	for (unsigned i = 0; i < nents; i++) {
+		uint64_t span;
+
+		if (sg[i].len == 0 || sg[i].len > limit ||
+		    sg[i].pa + sg[i].len - 1 < sg[i].pa)
+			return -SMMUKIT_EINVAL;
+		span = sg_span(&sg[i], granule);
+		if (span > limit - sum)
+			return -SMMUKIT_ENOSPC;
+		sum += span;
+	}
+	*total = sum;
+	return 0;
+}
+
+static void sg_mark_error(struct smmukit_dma_sg *sg, unsigned nents)
+{
+	for (unsigned i = 0; i < nents; i++) {
+		sg[i].dma_addr = SMMUKIT_DMA_MAPPING_ERROR;
+		sg[i].dma_len = 0;
+	}
+}
+
+int smmukit_dma_map_sg(struct smmukit_device *dev, struct smmukit_dma_sg *sg,
+		       unsigned nents, enum smmukit_dma_dir dir)
+{
+	struct dma_cookie *c;
+	enum dma_path path;
+	uint64_t total, pfn, iova, pos = 0;
+	int ret;
+
+	if (!dev || !sg || nents == 0 || nents > SMMUKIT_DMA_MAX_SG ||
+	    !dir_valid(dir))
+		return -SMMUKIT_EINVAL;
+	sg_mark_error(sg, nents);
+	ret = dev_dma_domain(dev, &c, &path);
+	if (ret)
+		return ret;
+	if (path == PATH_IDENTITY) {
+		for (unsigned i = 0; i < nents; i++) {
+			if (sg[i].len == 0 || sg[i].pa + sg[i].len - 1 < sg[i].pa) {
+				sg_mark_error(sg, nents);
+				return -SMMUKIT_EINVAL;
+			}
+			sg[i].dma_addr = sg[i].pa;
+			sg[i].dma_len = sg[i].len;
+		}
+		return (int)nents;
+	}
+	ret = sg_total(sg, nents, c->granule, c->limit_pfn << c->shift, &total);
+	if (ret)
+		goto fail;
+	ret = smmukit_iova_alloc_fast(c->iovad, total >> c->shift, c->limit_pfn,
+				      0, &pfn);
+	if (ret)
+		goto fail;
+	iova = pfn << c->shift;
+	for (unsigned i = 0; i < nents; i++) {
+		uint64_t off = sg[i].pa & (c->granule - 1);
+		uint64_t span = sg_span(&sg[i], c->granule);
+
+		ret = smmukit_iommu_map(c->dom, iova + pos, sg[i].pa - off, span,
+					smmukit_dma_dir_prot(dir));
+		if (ret)
+			break;
+		sg[i].dma_addr = iova + pos + off;
+		sg[i].dma_len = sg[i].len;
+		pos += span;
+	}
+	if (ret) {
+		/* Nothing half-mapped: undo strictly, then give the IOVA back. */
+		if (pos)
+			smmukit_iommu_unmap(c->dom, iova, pos);
+		smmukit_iova_free_fast(c->iovad, pfn, total >> c->shift);
+		sg_mark_error(sg, nents);
+		goto fail;
+	}
+	atomic_fetch_add_explicit(&c->live, 1, memory_order_relaxed);
+	DMA_CTR_ADD(c->dma, iova_live, 1);
+	DMA_CTR_ADD(c->dma, maps, 1);
+	return (int)nents;
+fail:
+	DMA_CTR_ADD(c->dma, map_errors, 1);
+	return ret;
+}
+
+int smmukit_dma_unmap_sg(struct smmukit_device *dev,
+			 const struct smmukit_dma_sg *sg, unsigned nents,
+			 enum smmukit_dma_dir dir)
+{
+	struct dma_cookie *c;
+	enum dma_path path;
+	uint64_t total, iova;
+	int ret;
+
+	if (!dev || !sg || nents == 0 || nents > SMMUKIT_DMA_MAX_SG ||
+	    !dir_valid(dir) || sg[0].dma_addr == SMMUKIT_DMA_MAPPING_ERROR)
+		return -SMMUKIT_EINVAL;
+	ret = dev_dma_domain(dev, &c, &path);
+	if (ret || path == PATH_IDENTITY)
+		return ret;
+	ret = sg_total(sg, nents, c->granule, c->limit_pfn << c->shift, &total);
+	if (ret)
+		return ret;
+	iova = sg[0].dma_addr & ~(c->granule - 1);
+	return unmap_translated(c, iova, total);
+}
+
+/* ---- coherent allocations ---- */
+
+static unsigned pages_order(uint64_t size)
+{
+	uint64_t pages = (size + SMMUKIT_PAGE_SIZE - 1) >> SMMUKIT_PAGE_SHIFT;
+
+	return pages <= 1 ? 0 : smmukit_ilog2(pages - 1) + 1;
+}
+
+int smmukit_dma_alloc_coherent(struct smmukit_device *dev, uint64_t size,
+			       void **cpu, smmukit_dma_addr_t *addr)
+{
+	struct smmukit_platform *plat;
+	struct smmukit_dma_pages pg;
+	unsigned order;
+	int ret;
+
+	if (addr)
+		*addr = SMMUKIT_DMA_MAPPING_ERROR;
+	if (cpu)
+		*cpu = NULL;
+	if (!dev || !cpu || !addr || size == 0 ||
+	    size > (SMMUKIT_PAGE_SIZE << SMMUKIT_MAX_PAGE_ORDER))
+		return -SMMUKIT_EINVAL;
+	plat = smmukit_iommu_platform(smmukit_device_iommu(dev));
+	order = pages_order(size);
+	ret = smmukit_plat_alloc_pages(plat, order, &pg);
+	if (ret)
+		return ret;
+	ret = smmukit_dma_map_page(dev, pg.pa, SMMUKIT_PAGE_SIZE << order,
+				   SMMUKIT_DMA_BIDIRECTIONAL, addr);
+	if (ret) {
+		smmukit_plat_free_pages(plat, &pg);
+		return ret;
+	}
+	*cpu = pg.cpu;
+	return 0;
+}
+
+int smmukit_dma_free_coherent(struct smmukit_device *dev, uint64_t size,
+			      void *cpu, smmukit_dma_addr_t addr)
+{
+	struct smmukit_platform *plat;
+	struct smmukit_dma_pages pg;
+	int ret;
+
+	if (!dev || !cpu || size == 0 ||
+	    size > (SMMUKIT_PAGE_SIZE << SMMUKIT_MAX_PAGE_ORDER))
+		return -SMMUKIT_EINVAL;
+	plat = smmukit_iommu_platform(smmukit_device_iommu(dev));
+	pg.cpu = cpu;
+	pg.order = pages_order(size);
+	pg.pa = smmukit_plat_virt_to_phys(plat, cpu);
+	if (pg.pa == ~(smmukit_phys_t)0)
+		return -SMMUKIT_EFAULT;
+	ret = smmukit_dma_unmap_page(dev, addr, SMMUKIT_PAGE_SIZE << pg.order,
+				     SMMUKIT_DMA_BIDIRECTIONAL);
+	if (ret)
+		return ret;
+	smmukit_plat_free_pages(plat, &pg);
+	return 0;
+}
+
+/* ---- flush and statistics ---- */
+
+int smmukit_dma_flush(struct smmukit_device *dev)
+{
+	struct dma_cookie *c;
+	struct dma_fq *fq;
+	enum dma_path path;
+	int ret;
+
+	if (!dev)
+		return -SMMUKIT_EINVAL;
+	ret = dev_dma_domain(dev, &c, &path);
+	if (ret || path == PATH_IDENTITY)
+		return ret;
+	fq = atomic_load_explicit(&c->fq, memory_order_acquire);
+	return fq ? dma_fq_flush_all(fq) : 0;
+}
+
+int smmukit_dma_get_stats(struct smmukit_dma *dma,
+			  struct smmukit_dma_stats *out)
+{
+	if (!dma || !out)
+		return -SMMUKIT_EINVAL;
+	*out = (struct smmukit_dma_stats){ 0 };
+#define LOAD(f) out->f = atomic_load_explicit(&dma->ctr.f, memory_order_relaxed)
+	LOAD(maps);
+	LOAD(unmaps);
+	LOAD(map_errors);
+	LOAD(strict_unmaps);
+	LOAD(lazy_unmaps);
+	LOAD(fq_flushes);
+	LOAD(fq_full_flushes);
+	LOAD(fq_timer_flushes);
+	LOAD(fq_pending);
+	LOAD(fq_reclaimed);
+	LOAD(iova_live);
+	LOAD(flush_errors);
+#undef LOAD
+	return 0;
+}
