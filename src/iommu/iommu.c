@@ -341,6 +341,9 @@ static int group_switch(struct smmukit_group *g, struct smmukit_domain *dom)
 static bool group_needs_strict(const struct smmukit_group *g,
 			       const struct smmukit_device *extra)
 {
+#ifdef SMMUKIT_BROKEN_LAZY_UNTRUSTED
+	return false;
+#endif
 	if (extra && (extra->untrusted || extra->no_deferred_flush))
 		return true;
 	for (const struct smmukit_device *d = g->devices; d; d = d->group_next)
@@ -352,6 +355,10 @@ static bool group_needs_strict(const struct smmukit_group *g,
 static bool group_has_untrusted(const struct smmukit_group *g,
 				const struct smmukit_device *extra)
 {
+#ifdef SMMUKIT_BROKEN_LAZY_UNTRUSTED
+	/* Deliberately broken variant (invariant tests): trust everyone. */
+	return false;
+#endif
 	if (extra && extra->untrusted)
 		return true;
 	for (const struct smmukit_device *d = g->devices; d; d = d->group_next)

@@ -225,8 +225,13 @@ static int fo_flush_walk(void *cookie, uint64_t iova, uint64_t size,
 			 uint64_t granule)
 {
 	struct smmu_domain *d = cookie;
-	int ret = invalidate_range(d, iova, size, granule, false, false);
+	int ret;
 
+#ifdef SMMUKIT_BROKEN_SKIP_WALK_FLUSH
+	/* Deliberately broken variant (invariant tests): tables freed unflushed. */
+	return 0;
+#endif
+	ret = invalidate_range(d, iova, size, granule, false, false);
 	if (ret) {
 		smmukit_err(d->smmu->plat, "smmu: walk flush failed: %s",
 			    smmukit_errname(ret));
