@@ -544,6 +544,23 @@ enum smmuv3_opcode {
 
 #define SMMUV3_CFGI_RANGE_ALL 31u
 
+/* Is op one of the TLB invalidation commands (0x10..0x30)? */
+static inline bool smmuv3_op_is_tlbi(unsigned op)
+{
+	switch (op) {
+	case SMMUV3_OP_TLBI_NH_ALL: case SMMUV3_OP_TLBI_NH_ASID:
+	case SMMUV3_OP_TLBI_NH_VA: case SMMUV3_OP_TLBI_NH_VAA:
+	case SMMUV3_OP_TLBI_EL3_ALL: case SMMUV3_OP_TLBI_EL3_VA:
+	case SMMUV3_OP_TLBI_EL2_ALL: case SMMUV3_OP_TLBI_EL2_ASID:
+	case SMMUV3_OP_TLBI_EL2_VA: case SMMUV3_OP_TLBI_EL2_VAA:
+	case SMMUV3_OP_TLBI_S12_VMALL: case SMMUV3_OP_TLBI_S2_IPA:
+	case SMMUV3_OP_TLBI_NSNH_ALL:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* DW0, shared by several commands. */
 #define CMD0_OP SMMUKIT_GENMASK(7, 0)
 #define CMD0_ATC_GLOBAL SMMUKIT_BIT(9)	/* ATC_INV */
