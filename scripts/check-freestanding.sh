@@ -11,7 +11,7 @@ rm -rf "$out" && mkdir -p "$out"
 CFLAGS=(--target=aarch64-none-elf -ffreestanding -fno-builtin -nostdlib
         -mgeneral-regs-only -mstrict-align -mno-outline-atomics
         -std=c11 -O2 -Wall -Wextra -Wno-unused-parameter -Werror -Iinclude -Isrc)
-layers=(platform hw pgtable iova smmu iommu dma)
+layers=(platform options hw pgtable iova smmu iommu dma)
 objs=()
 for layer in "${layers[@]}"; do
   for src in src/"$layer"/*.c; do

@@ -27,6 +27,7 @@
 #define SMMUKIT_MODEL_H
 
 #include "smmukit/base.h"
+#include "smmukit/options.h"
 #include "smmukit/platform.h"
 #include "smmukit/smmuv3_hw.h"
 
@@ -151,6 +152,14 @@ int smmukit_model_profile_check(const struct smmukit_model_profile *prof,
 int smmukit_model_profile_load(struct smmukit_model_profile *prof,
 			       const char *name_or_path, const char *dir,
 			       char *err, size_t errlen);
+
+/*
+ * The "model." option keys (smmukit_parse_options): one per profile key,
+ * bound to a struct smmukit_model_profile ("model.cmd_sync_ns=1000" sets
+ * cmd_sync_ns). Each key is range-checked alone; run
+ * smmukit_model_profile_check on the result for the cache geometry.
+ */
+extern const struct smmukit_option_table smmukit_model_option_table;
 
 /* Number of profile keys and the i-th key's name/doc (NULL past the end). */
 unsigned smmukit_model_profile_nkeys(void);

@@ -63,9 +63,12 @@ struct smmukit_option_table {
 	unsigned nr_opts;
 	/*
 	 * Store a value already checked against the option's type and range
-	 * (BOOL 0/1, UINT the number, ENUM the choice's index) into target,
-	 * the layer's options struct. Returns 0 (non-zero is reported as an
-	 * invalid value of that key).
+	 * (BOOL 0/1, UINT the number, ENUM the choice's index; a legacy
+	 * inverted spelling already inverted) into target, the layer's
+	 * options struct. Returns 0. It is called only once the whole string
+	 * has been checked, so it must accept every value the row allows: a
+	 * non-zero return is reported as that key's error, but the words
+	 * before it have been stored by then.
 	 */
 	int (*set)(void *target, const struct smmukit_option *opt,
 		   uint64_t value);
@@ -88,8 +91,16 @@ typedef void (*smmukit_option_warn_fn)(void *arg, const char *msg);
  *   "unknown option 'iommu.fq_sise' (see smmukit options)"
  *   "iommu.fq_size=3: must be a power of two in 2..1048576"
  *   "iommu.fq_mode=fast: must be percpu or single"
- *   "no option table for prefix 'foo' in 'foo.bar=1'"
- * On error no target is changed. warn may be NULL.
+ *   "no option table for prefix 'foo' in 'foo.bar=1' (known: iommu smmu)"
+ * Malformed words ("iommu.strict", "=1", "iommu.strict=") are errors that
+ * quote the word. On error no target is changed (unless a set() breaks its
+ * contract, see there) and nothing is warned.
+ *
+ * When one setting is given twice (either spelling), every word is still
+ * applied in order, so the later wins, and warn (may be NULL) gets one
+ * line per override:
+ *   "iommu.non_strict=1 overrides earlier iommu.strict=1 (the later one wins)"
+ * A word's prefix selects the first binding with that table prefix.
  */
 int smmukit_parse_options(const char *cmdline,
 			  const struct smmukit_option_binding *bindings,
@@ -98,7 +109,9 @@ int smmukit_parse_options(const char *cmdline,
 
 /*
  * Apply every option's default through set(), as if each were given with
- * its default value.
+ * its default value. A layer whose struct also records which options were
+ * given (struct smmukit_iommu_options) has its own _default() function,
+ * which leaves them "not given"; use that one there.
  */
 void smmukit_options_set_defaults(const struct smmukit_option_table *table,
 				  void *target);
@@ -111,8 +124,9 @@ const char *smmukit_option_default_str(const struct smmukit_option *opt,
 				       char *buf, size_t len);
 
 /*
- * The allowed values as text ("0|1", "2..1048576", "percpu|single") into
- * buf; returns buf.
+ * The allowed values as text ("0|1", "10..4096", "percpu|single", and
+ * "2..1048576 (power of two)" with SMMUKIT_OPT_F_POW2) into buf; returns
+ * buf.
  */
 const char *smmukit_option_range_str(const struct smmukit_option *opt,
 				     char *buf, size_t len);

@@ -19,6 +19,7 @@
 
 #include "smmukit/base.h"
 #include "smmukit/iommu_ops.h"
+#include "smmukit/options.h"
 #include "smmukit/platform.h"
 #include "smmukit/smmuv3_hw.h"
 
@@ -74,6 +75,20 @@ struct smmukit_smmu_config {
 	smmukit_smmu_event_fn event_handler;	/* may be NULL */
 	void *event_arg;
 };
+
+/*
+ * The "smmu." option keys (smmukit_parse_options), bound to a struct
+ * smmukit_smmu_config; they fill the fields above, never platform, mmio or
+ * the event handler:
+ *   smmu.bypass_unattached=0|1   -> bypass_unattached
+ *   smmu.msi_sync=0|1 (1)        -> disable_msi_sync = !value
+ *   smmu.strtab=auto|linear      -> force_linear_strtab
+ *   smmu.cmdq_log2_max=0..19     -> cmdq_log2_max (0: driver default)
+ *   smmu.evtq_log2_max=0..19     -> evtq_log2_max (0: driver default)
+ *   smmu.poll_timeout_ms=N (1000) -> poll_timeout_ns
+ *   smmu.tlbi_max_cmds=N (64)    -> tlbi_max_cmds
+ */
+extern const struct smmukit_option_table smmukit_smmu_option_table;
 
 /* What probe found and what the driver chose. */
 struct smmukit_smmu_info {
