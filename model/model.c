@@ -627,7 +627,7 @@ static void write_reg(struct smmukit_model *m, uint64_t off, uint64_t val,
 		uint32_t prod = smmuv3_q_ptr(v, l2);
 
 		/*
-		 * Ring arithmetic (REFERENCE §2.4): PROD may be at most 2^n
+		 * Ring arithmetic: PROD may be at most 2^n
 		 * entries ahead of CONS, and may not move back over commands
 		 * already fetched; otherwise the model would fetch slots
 		 * software never produced. Checked while the queue runs;
@@ -881,6 +881,7 @@ void smmukit_model_destroy(struct smmukit_model *m)
 	free(m->cmdlog.recs);
 	free(m->invlog.recs);
 	free(m->stalelog.recs);
+	free(m->inflight);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 }

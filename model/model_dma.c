@@ -6,11 +6,13 @@
  *
  * Checking mode compares every translation that came from a cache (IOTLB,
  * walk cache, or configuration cache) with a fresh walk of the current
- * tables and configuration,
- * and counts a successful cached translation that the tables no longer give
- * as stale_unmapped (the fresh walk faults) or stale_reused (it gives
- * another physical address).
+ * tables and configuration, and counts a successful cached translation that
+ * the tables no longer give as stale_reused (they map the address to another
+ * physical address, whatever they permit) or stale_unmapped (they map it
+ * nowhere, or no longer for this access) — unless an unmap covering it,
+ * reported by software, is still in flight.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "model_internal.h"
@@ -47,14 +49,183 @@ static void raise_event(struct smmukit_model *m, uint32_t sid, uint32_t ssid,
 	model_evtq_record(m, &e, now);
 }
 
-/* Compare a cached translation with a fresh walk of the current tables. */
-static bool check_stale(struct smmukit_model *m, uint32_t sid, uint32_t ssid,
-			uint64_t iova, bool is_write, uint64_t cached_pa,
-			uint64_t now)
+/* ---- in-flight unmaps ---- */
+
+static struct xctx ctx_of(const struct xcfg *xc)
+{
+	struct xctx c = { 0 };
+
+	c.kind = (uint8_t)((xc->s1 ? XK_S1 : 0) | (xc->s2 ? XK_S2 : 0));
+	c.regime = (uint8_t)xc->regime;
+	c.vmid = xc->vmid;
+	c.asid = xc->s1 ? xc->asid : 0;
+	return c;
+}
+
+static bool ctx_eq(const struct xctx *a, const struct xctx *b)
+{
+	return a->kind == b->kind && a->regime == b->regime &&
+	       a->vmid == b->vmid && a->asid == b->asid;
+}
+
+/*
+ * The context sid's traffic without a substream translates in, from the
+ * tables as software wrote them now (a side-effect-free read, as the
+ * checking walk does). false: it does not translate (SMMU off, bad or
+ * aborting STE, bypass), so no cached translation of it can be stale.
+ */
+static bool resolve_ctx(struct smmukit_model *m, uint32_t sid,
+			struct xctx *out)
+{
+	struct xcfg xc;
+	struct xres r = { 0 };
+	unsigned ev;
+
+	if (!(m->cr0 & CR0_SMMUEN))
+		return false;
+	m->in_check = true;
+	ev = model_get_config(m, sid, SMMUKIT_MODEL_NO_SSID, true, &xc, &r);
+	m->in_check = false;
+	if (ev || xc.bypass)
+		return false;
+	*out = ctx_of(&xc);
+	return true;
+}
+
+static bool inflight_covers(const struct smmukit_model *m,
+			    const struct xcfg *xc, uint64_t iova)
+{
+	struct xctx c = ctx_of(xc);
+
+	for (unsigned i = 0; i < m->inflight_n; i++) {
+		const struct inflight *f = &m->inflight[i];
+
+		if (iova >= f->iova && iova <= f->last && ctx_eq(&f->ctx, &c))
+			return true;
+	}
+	return false;
+}
+
+static bool range_args_ok(const struct smmukit_model *m, uint64_t iova,
+			  uint64_t size)
+{
+	return m && size && iova + (size - 1) >= iova;
+}
+
+int smmukit_model_unmap_begin(struct smmukit_model *m, uint32_t sid,
+			      uint64_t iova, uint64_t size)
+{
+	struct xctx c;
+	struct inflight *f;
+	int ret = 0;
+
+	if (!range_args_ok(m, iova, size))
+		return -SMMUKIT_EINVAL;
+	pthread_mutex_lock(&m->lock);
+	if (!resolve_ctx(m, sid, &c)) {
+		ret = -SMMUKIT_EINVAL;
+		goto out;
+	}
+	for (unsigned i = 0; i < m->inflight_n; i++) {
+		f = &m->inflight[i];
+		if (f->sid == sid && f->iova == iova &&
+		    f->last == iova + (size - 1) && ctx_eq(&f->ctx, &c)) {
+			if (f->count == UINT32_MAX)
+				ret = -SMMUKIT_ENOSPC;
+			else
+				f->count++;
+			goto out;
+		}
+	}
+	if (m->inflight_n == m->inflight_cap) {
+		unsigned cap = m->inflight_cap ? 2 * m->inflight_cap : 16;
+
+		if (m->inflight_cap >= MODEL_INFLIGHT_MAX) {
+			ret = -SMMUKIT_ENOSPC;
+			goto out;
+		}
+		if (cap > MODEL_INFLIGHT_MAX)
+			cap = MODEL_INFLIGHT_MAX;
+		f = realloc(m->inflight, cap * sizeof(*f));
+		if (!f) {
+			ret = -SMMUKIT_ENOMEM;
+			goto out;
+		}
+		m->inflight = f;
+		m->inflight_cap = cap;
+	}
+	f = &m->inflight[m->inflight_n++];
+	f->ctx = c;
+	f->sid = sid;
+	f->count = 1;
+	f->iova = iova;
+	f->last = iova + (size - 1);
+out:
+	pthread_mutex_unlock(&m->lock);
+	return ret;
+}
+
+/*
+ * The context may have changed since begin (domain detached): the range
+ * begun with this very SID matches first, then one of the SID's context
+ * now (another SID of the same domain named at begin).
+ */
+int smmukit_model_unmap_end(struct smmukit_model *m, uint32_t sid,
+			    uint64_t iova, uint64_t size)
+{
+	struct inflight *f = NULL;
+	struct xctx c;
+	uint64_t last;
+	int ret = 0;
+
+	if (!range_args_ok(m, iova, size))
+		return -SMMUKIT_EINVAL;
+	last = iova + (size - 1);
+	pthread_mutex_lock(&m->lock);
+	for (unsigned i = 0; i < m->inflight_n && !f; i++)
+		if (m->inflight[i].sid == sid && m->inflight[i].iova == iova &&
+		    m->inflight[i].last == last)
+			f = &m->inflight[i];
+	if (!f && resolve_ctx(m, sid, &c)) {
+		for (unsigned i = 0; i < m->inflight_n && !f; i++)
+			if (m->inflight[i].iova == iova &&
+			    m->inflight[i].last == last &&
+			    ctx_eq(&m->inflight[i].ctx, &c))
+				f = &m->inflight[i];
+	}
+	if (!f)
+		ret = -SMMUKIT_ENOENT;
+	else if (--f->count == 0)
+		*f = m->inflight[--m->inflight_n];
+	pthread_mutex_unlock(&m->lock);
+	return ret;
+}
+
+/* ---- checking ---- */
+
+/* Faults that say what the access may do, not where the tables point. */
+static bool is_perm_fault(unsigned ev)
+{
+	return ev == SMMUV3_EVT_F_PERMISSION || ev == SMMUV3_EVT_F_ACCESS;
+}
+
+/*
+ * Compare a cached translation (under configuration xc) with a fresh walk
+ * of the current tables. Classified by where the tables point, permissions
+ * aside: another PA is stale_reused (the device reaches another buffer,
+ * even where the tables would now refuse this access); no PA is
+ * stale_unmapped; the same PA is stale_unmapped only if the tables no
+ * longer allow this access (docs/model.md, "Checking mode"), else fine.
+ */
+static bool check_stale(struct smmukit_model *m, const struct xcfg *xc,
+			uint32_t sid, uint32_t ssid, uint64_t iova,
+			bool is_write, uint64_t cached_pa, uint64_t now)
 {
 	struct xcfg fxc;
 	struct xres fr = { 0 };
 	unsigned ev;
+	bool mapped, reused;
+	uint64_t new_pa;
 	struct smmukit_model_stale_rec *rec;
 	struct smmukit_model_trace_rec t = { 0 };
 
@@ -63,14 +234,41 @@ static bool check_stale(struct smmukit_model *m, uint32_t sid, uint32_t ssid,
 	ev = model_get_config(m, sid, ssid, true, &fxc, &fr);
 	if (!ev)
 		model_translate_walk(m, &fxc, iova, is_write, false, &fr, now);
-	m->in_check = false;
 	ev = ev ? ev : fr.event;
-	if (!ev && fr.pa == cached_pa)
+	mapped = !ev;
+	new_pa = fr.pa;
+	if (is_perm_fault(ev)) {
+		struct xres pr = { 0 };
+
+		m->check_any_perm = true;
+		model_translate_walk(m, &fxc, iova, is_write, false, &pr, now);
+		m->check_any_perm = false;
+		mapped = !pr.event;
+		new_pa = pr.pa;
+	}
+	m->in_check = false;
+#ifdef SMMUKIT_BROKEN_CLASSIFY_BY_FAULT
+	/*
+	 * Deliberately wrong, only for the negative control of the invariant
+	 * tests: any fault counts as unmapped, so reuse behind a permission
+	 * fault goes unseen.
+	 */
+	mapped = !ev;
+#endif
+	if (!ev && new_pa == cached_pa)
 		return false;
-	if (ev)
-		m->stats.stale_unmapped++;
-	else
+	/* Not stale yet: the unmap call has not returned. */
+	if (m->inflight_n && inflight_covers(m, xc, iova)) {
+		m->stats.stale_in_flight++;
+		return false;
+	}
+	reused = mapped && new_pa != cached_pa;
+	if (!mapped)
+		new_pa = 0;
+	if (reused)
 		m->stats.stale_reused++;
+	else
+		m->stats.stale_unmapped++;
 	rec = ring_push(&m->stalelog);
 	if (rec) {
 		rec->time_ns = now;
@@ -78,9 +276,9 @@ static bool check_stale(struct smmukit_model *m, uint32_t sid, uint32_t ssid,
 		rec->ssid = ssid;
 		rec->iova = iova;
 		rec->old_pa = cached_pa;
-		rec->new_pa = ev ? 0 : fr.pa;
+		rec->new_pa = new_pa;
 		rec->new_event = ev;
-		rec->reused = !ev;
+		rec->reused = reused;
 		rec->is_write = is_write;
 	}
 	t.kind = SMMUKIT_MODEL_TRACE_STALE;
@@ -89,10 +287,10 @@ static bool check_stale(struct smmukit_model *m, uint32_t sid, uint32_t ssid,
 	t.ssid = ssid;
 	t.addr = iova;
 	t.pa = cached_pa;
-	t.new_pa = ev ? 0 : fr.pa;
+	t.new_pa = new_pa;
 	t.new_event = ev;
 	t.rnw = !is_write;
-	t.code = ev ? 0 : 1;
+	t.code = reused;
 	model_trace(m, &t);
 	return true;
 }
@@ -174,8 +372,8 @@ static void xlate(struct smmukit_model *m, uint32_t sid, uint32_t ssid,
 		o->pa = iova;
 		o->page_end = (iova | 0xfff) + 1;
 		if (m->cfg.checking && xc.cfg_cached)
-			o->stale = check_stale(m, sid, ssid, iova, is_write,
-					       o->pa, now);
+			o->stale = check_stale(m, &xc, sid, ssid, iova,
+					       is_write, o->pa, now);
 		return;
 	}
 	e = model_tlb_lookup(m, &xc, iova);
@@ -207,7 +405,8 @@ static void xlate(struct smmukit_model *m, uint32_t sid, uint32_t ssid,
 	o->page_end = r.size_log2 >= 64 ? UINT64_MAX :
 		      (iova | ((UINT64_C(1) << r.size_log2) - 1)) + 1;
 	if (m->cfg.checking && (o->hit || r.used_walkcache || xc.cfg_cached))
-		o->stale = check_stale(m, sid, ssid, iova, is_write, o->pa, now);
+		o->stale = check_stale(m, &xc, sid, ssid, iova, is_write,
+				       o->pa, now);
 }
 
 static int dma_locked(struct smmukit_model *m, uint32_t sid, uint32_t ssid,

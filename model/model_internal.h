@@ -171,6 +171,32 @@ struct shadow_map {		/* coherent=0: the device's view of memory */
 };
 
 /*
+ * The tag a cached translation carries (what TLBI matching and IOTLB lookup
+ * compare): regime, VMID, stage kind, and the ASID when stage 1 translates.
+ */
+struct xctx {
+	uint32_t asid;		/* 0 unless stage 1 */
+	uint32_t vmid;
+	uint8_t kind;		/* enum xkind */
+	uint8_t regime;
+};
+
+/*
+ * One unmap call in flight, as software reported it (smmukit_model_unmap_
+ * begin/end): accesses to [iova, last] in ctx are not stale until it ends.
+ * count: identical ranges begun and not yet ended (nesting, threads).
+ */
+struct inflight {
+	struct xctx ctx;
+	uint32_t sid;		/* as named at begin, for the matching end */
+	uint32_t count;
+	uint64_t iova, last;
+};
+
+/* Distinct in-flight ranges kept; more begins get -SMMUKIT_ENOSPC. */
+#define MODEL_INFLIGHT_MAX 4096u
+
+/*
  * lock protects every field below except: plat, cfg and prof, fixed at create
  * (apart from cfg.cmdq_stall, written under lock by smmukit_model_inject;
  * cfg.checking and cfg.coherent are read without the lock by the platform's
@@ -231,6 +257,14 @@ struct smmukit_model {
 	bool no_msi;		/* fault injection: skip CMD_SYNC MSI writes */
 	struct shadow_map shadow;
 	bool in_check;		/* fresh walk in progress: no caches, no stats */
+	/*
+	 * Set (with in_check) for the walk that asks only where the tables
+	 * point: permissions and the access flag are not enforced.
+	 */
+	bool check_any_perm;
+	/* In-flight unmaps (checking mode), inflight_n used of inflight_cap. */
+	struct inflight *inflight;
+	unsigned inflight_n, inflight_cap;
 	/*
 	 * Walk-cache fills of the translation in progress, inserted only if
 	 * it succeeds (walks that fault are never cached). Model lock.

@@ -323,7 +323,7 @@ found:
 			fault(r, SMMUV3_EVT_F_ADDR_SIZE, true);
 			return -1;
 		}
-		if (!(desc & LPAE_DESC_AF) && !sp->affd) {
+		if (!(desc & LPAE_DESC_AF) && !sp->affd && !m->check_any_perm) {
 			fault(r, SMMUV3_EVT_F_ACCESS, true);
 			return -1;
 		}
@@ -339,7 +339,7 @@ found:
 			wr = !!(desc & LPAE_S2_S2AP_WRITE);
 			lf->global = false;
 		}
-		if (is_write ? !wr : !rd) {
+		if ((is_write ? !wr : !rd) && !m->check_any_perm) {
 			fault(r, SMMUV3_EVT_F_PERMISSION, true);
 			return -1;
 		}

@@ -9,7 +9,7 @@
  * really go stale: a configuration cache (STE, CD), an IOTLB and a walk cache,
  * each usable until an architecturally matching command invalidates it.
  *
- * Time (DESIGN.md, "Timing model"): the model is passive. It runs inside calls
+ * Time: the model is passive. It runs inside calls
  * made to it — MMIO accesses, DMA-master calls and the platform relax() hook —
  * and there performs whatever has become due on the platform clock. Commands
  * are fetched when CMDQ_PROD is written; each has a cost from the profile and
@@ -287,6 +287,8 @@ struct smmukit_model_stats {
 	uint64_t checks;		/* cache hits compared with a fresh walk */
 	uint64_t stale_unmapped;
 	uint64_t stale_reused;
+	uint64_t stale_in_flight;	/* would be stale, but an unmap covering
+					 * it had not returned (not counted above) */
 	uint64_t free_violations;	/* freed page still referenced by a cache */
 	uint64_t sync_violations;	/* coherent=0: read of unsynced memory */
 	uint64_t iotlb_valid;		/* entries valid now */
@@ -333,8 +335,10 @@ struct smmukit_model_stale_rec {
 	uint32_t ssid;
 	uint64_t iova;
 	uint64_t old_pa;	/* what the cache gave */
-	uint64_t new_pa;	/* what the tables give (if new_event == 0) */
-	unsigned new_event;	/* fault of the fresh walk, 0 if none */
+	uint64_t new_pa;	/* PA the tables give, permissions and access
+				 * flag aside; 0 if they map it nowhere */
+	unsigned new_event;	/* fault of a fresh walk of this access, 0 if
+				 * none (F_PERMISSION/F_ACCESS also when reused) */
 	bool reused;		/* stale_reused (else stale_unmapped) */
 	bool is_write;
 };
@@ -375,7 +379,8 @@ struct smmukit_model_trace_rec {
 	uint32_t ssid;
 	uint64_t addr;		/* IOVA, register offset, or PA */
 	uint64_t pa;		/* stale: old PA */
-	uint64_t new_pa;	/* stale: new PA (0 and new_event if faults) */
+	uint64_t new_pa;	/* stale: new PA as in the stale log record;
+				 * code = 1 if reused, 0 if unmapped */
 	unsigned new_event;
 	bool rnw;
 	bool recorded;		/* event: written to the queue */
@@ -400,5 +405,32 @@ void smmukit_model_set_trace(struct smmukit_model *m, unsigned mask,
  */
 int smmukit_model_check_free(struct smmukit_model *m, uint64_t pa,
 			     uint64_t len);
+
+/*
+ * Checking mode: software reports that an unmap call for [iova, iova+size)
+ * has started (_begin) and returned (_end), naming any one stream ID that
+ * uses the domain. A stale access is one issued after the unmap returned:
+ * until the matching _end, a cached translation of that range in the same
+ * context is not counted as stale (stats.stale_in_flight instead, no log or
+ * trace). The model only listens; it never looks at software's structures.
+ *
+ * The context is the tag cached translations carry (regime, VMID, stage
+ * kind, ASID), resolved at _begin from the SID's current STE and CD (CD 0,
+ * or S1DSS, i.e. traffic without a substream). Ranges form a multiset:
+ * identical begins nest, any number may overlap, from any thread. _end
+ * matches the range begun with the same SID first, else one in the SID's
+ * context now. Works with checking off too (nothing is suppressed then).
+ *
+ * Returns 0; -SMMUKIT_EINVAL (NULL model, size 0, range wraps, or the SID
+ * does not translate now: SMMU off, bad/aborting/bypass STE — _begin only);
+ * -SMMUKIT_ENOSPC from _begin when 4096 distinct ranges are in flight (not
+ * recorded: its accesses count as stale, conservatively; do not _end it);
+ * -SMMUKIT_ENOMEM; -SMMUKIT_ENOENT from _end with no such range in flight
+ * (nothing is changed). Under the model lock.
+ */
+int smmukit_model_unmap_begin(struct smmukit_model *m, uint32_t sid,
+			      uint64_t iova, uint64_t size);
+int smmukit_model_unmap_end(struct smmukit_model *m, uint32_t sid,
+			    uint64_t iova, uint64_t size);
 
 #endif /* SMMUKIT_MODEL_H */

@@ -2,8 +2,9 @@
 /*
  * Checking mode. A stale access is counted when, and only when, a cached
  * translation (IOTLB or walk cache) gives what the current tables no longer
- * give: stale_unmapped if the fresh walk faults, stale_reused if it gives
- * another page. Each is logged with SID, IOVA, old and new result. Freeing
+ * give: stale_unmapped if they map the address nowhere, stale_reused if they
+ * map it to another page (model_checking_reuse.c: permissions aside, and
+ * unmaps still in flight). Each is logged with SID, IOVA, old and new result. Freeing
  * a page that a cached walk or configuration still references is reported.
  * With coherent=0, reading descriptors the CPU wrote without a sync is too.
  */
