@@ -2,7 +2,7 @@
 /*
  * The command engine and the event queue.
  *
- * Timing (DESIGN.md): commands are fetched as soon as CMDQ_PROD moves. Each
+ * Timing: commands are fetched as soon as CMDQ_PROD moves. Each
  * gets a completion time max(now, busy_until) + cost, which serialises every
  * submitter the way one command queue does. A command is consumed (CONS
  * moves past it) when its completion time has come; invalidations consumed

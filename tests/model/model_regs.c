@@ -245,7 +245,7 @@ static void test_cr0_ack_and_refusals(void **state)
 }
 
 /*
- * CMDQ_PROD follows the ring arithmetic (REFERENCE §2.4): a write that
+ * CMDQ_PROD follows the ring arithmetic: a write that
  * moves it back over fetched commands, or more than 2^n entries ahead of
  * CONS, is refused (counted, logged); the model never fetches slots that
  * software did not produce.
