@@ -111,10 +111,32 @@ struct smmukit_dma_sg {
  */
 int smmukit_dma_map_sg(struct smmukit_device *dev, struct smmukit_dma_sg *sg,
 		       unsigned nents, enum smmukit_dma_dir dir);
-/* Unmap a list map_sg mapped (same segments, same direction). */
+/*
+ * Unmap a list map_sg mapped (same list, as map_sg filled it: the range is
+ * found from the segments' dma_addr and dma_len).
+ */
 int smmukit_dma_unmap_sg(struct smmukit_device *dev,
 			 const struct smmukit_dma_sg *sg, unsigned nents,
 			 enum smmukit_dma_dir dir);
+
+/*
+ * Untrusted devices: a buffer that does not fill whole granules (its
+ * address or size not a multiple of the domain's granule) is never mapped
+ * in place, since the device would reach the rest of its pages. It is
+ * copied into zero-filled pages of its own which are mapped instead
+ * ("bounced"): copied in at map (to_device, bidir), out at unmap
+ * (from_device, bidir). Between map and unmap, the sync calls below copy
+ * [addr, addr+size) of such a buffer (addr as map returned it): for_cpu
+ * after the device wrote, for_device before it reads. For buffers that are
+ * not bounced they do nothing (every device here is coherent or synced by
+ * the page table). Bounced buffers are limited to 4 MiB (-E2BIG).
+ */
+int smmukit_dma_sync_single_for_cpu(struct smmukit_device *dev,
+				    smmukit_dma_addr_t addr, uint64_t size,
+				    enum smmukit_dma_dir dir);
+int smmukit_dma_sync_single_for_device(struct smmukit_device *dev,
+				       smmukit_dma_addr_t addr, uint64_t size,
+				       enum smmukit_dma_dir dir);
 
 /*
  * Allocate size bytes (rounded up to pages) of zeroed DMA-able memory and
@@ -145,6 +167,7 @@ struct smmukit_dma_stats {
 	uint64_t fq_reclaimed;	/* entries released after their flush */
 	uint64_t iova_live;	/* IOVA ranges allocated now */
 	uint64_t flush_errors;	/* flushes whose completion was not seen */
+	uint64_t bounced;	/* buffers copied to bounce pages (untrusted) */
 };
 
 /* Counters summed over every domain of this DMA layer. */

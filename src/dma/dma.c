@@ -184,8 +184,10 @@ int smmukit_dma_create(struct smmukit_iommu *iommu, struct smmukit_dma **out)
 		return -SMMUKIT_ENOMEM;
 	dma->iommu = iommu;
 	dma->plat = plat;
+	smmukit_plat_lock_init(plat, &dma->bounce_lock);
 	ret = smmukit_iommu_set_dma_ops(iommu, &dma_hooks, dma);
 	if (ret) {
+		smmukit_plat_lock_destroy(plat, &dma->bounce_lock);
 		smmukit_plat_free(plat, dma, sizeof(*dma));
 		return ret;
 	}
@@ -198,6 +200,8 @@ void smmukit_dma_destroy(struct smmukit_dma *dma)
 	if (!dma)
 		return;
 	smmukit_iommu_set_dma_ops(dma->iommu, NULL, NULL);
+	dma_bounce_drain(dma);
+	smmukit_plat_lock_destroy(dma->plat, &dma->bounce_lock);
 	smmukit_plat_free(dma->plat, dma, sizeof(*dma));
 }
 
@@ -238,13 +242,56 @@ static int map_checks(struct smmukit_device *dev, smmukit_phys_t pa,
 	return 0;
 }
 
+/* Map [pa, pa+len) (granule-aligned) at a fresh IOVA; *iova on success. */
+static int map_range(struct dma_cookie *c, smmukit_phys_t pa, uint64_t len,
+		     enum smmukit_dma_dir dir, uint64_t *iova)
+{
+	uint64_t pfn;
+	int ret;
+
+	ret = smmukit_iova_alloc_fast(c->iovad, len >> c->shift, c->limit_pfn,
+				      0, &pfn);
+	if (ret)
+		return ret;
+	ret = smmukit_iommu_map(c->dom, pfn << c->shift, pa, len,
+				smmukit_dma_dir_prot(dir));
+	if (ret) {
+		smmukit_iova_free_fast(c->iovad, pfn, len >> c->shift);
+		return ret;
+	}
+	atomic_fetch_add_explicit(&c->live, 1, memory_order_relaxed);
+	DMA_CTR_ADD(c->dma, iova_live, 1);
+	DMA_CTR_ADD(c->dma, maps, 1);
+	*iova = pfn << c->shift;
+	return 0;
+}
+
+/* An untrusted device's sub-granule buffer: map a copy (bounce.c). */
+static int map_bounced(struct dma_cookie *c, smmukit_phys_t pa, uint64_t size,
+		       enum smmukit_dma_dir dir, smmukit_dma_addr_t *out)
+{
+	smmukit_phys_t bpa;
+	uint64_t span, iova;
+	int ret = dma_bounce_map(c, pa, size, dir, &bpa, &span);
+
+	if (ret)
+		return ret;
+	ret = map_range(c, bpa, span, dir, &iova);
+	if (ret) {
+		dma_bounce_finish(c->dma, dma_bounce_take(c->dma, bpa), false);
+		return ret;
+	}
+	*out = iova;
+	return 0;
+}
+
 int smmukit_dma_map_page(struct smmukit_device *dev, smmukit_phys_t pa,
 			 uint64_t size, enum smmukit_dma_dir dir,
 			 smmukit_dma_addr_t *out)
 {
 	struct dma_cookie *c;
 	enum dma_path path;
-	uint64_t off, len, pfn;
+	uint64_t off, iova;
 	int ret;
 
 	if (!out)
@@ -259,24 +306,22 @@ int smmukit_dma_map_page(struct smmukit_device *dev, smmukit_phys_t pa,
 		*out = pa;
 		return 0;
 	}
-	off = pa & (c->granule - 1);
-	if (size > (c->limit_pfn << c->shift))
-		return -SMMUKIT_ENOSPC;
-	len = smmukit_align_up(off + size, c->granule);
-	ret = smmukit_iova_alloc_fast(c->iovad, len >> c->shift, c->limit_pfn,
-				      0, &pfn);
-	if (ret)
-		goto fail;
-	ret = smmukit_iommu_map(c->dom, pfn << c->shift, pa - off, len,
-				smmukit_dma_dir_prot(dir));
-	if (ret) {
-		smmukit_iova_free_fast(c->iovad, pfn, len >> c->shift);
+	if (size > (c->limit_pfn << c->shift)) {
+		ret = -SMMUKIT_ENOSPC;
 		goto fail;
 	}
-	atomic_fetch_add_explicit(&c->live, 1, memory_order_relaxed);
-	DMA_CTR_ADD(c->dma, iova_live, 1);
-	DMA_CTR_ADD(c->dma, maps, 1);
-	*out = (pfn << c->shift) + off;
+	if (dma_needs_bounce(dev, c, pa, size)) {
+		ret = map_bounced(c, pa, size, dir, out);
+		if (ret)
+			goto fail;
+		return 0;
+	}
+	off = pa & (c->granule - 1);
+	ret = map_range(c, pa - off, smmukit_align_up(off + size, c->granule),
+			dir, &iova);
+	if (ret)
+		goto fail;
+	*out = iova + off;
 	return 0;
 fail:
 	DMA_CTR_ADD(c->dma, map_errors, 1);
@@ -376,11 +421,41 @@ out:
 	return ret;
 }
 
+/*
+ * The bounce record behind a DMA address of an untrusted device, taken out
+ * of the table (NULL if the mapping was not bounced).
+ */
+static struct bounce_rec *bounce_of(struct smmukit_device *dev,
+				    struct dma_cookie *c, uint64_t iova)
+{
+	smmukit_phys_t pa;
+
+	if (smmukit_likely(!smmukit_device_untrusted(dev)))
+		return NULL;
+	if (smmukit_iommu_iova_to_phys(c->dom, iova & ~(c->granule - 1), &pa))
+		return NULL;
+	return dma_bounce_take(c->dma, pa);
+}
+
+/* Unmap, then copy a bounced buffer out (or put its record back). */
+static int unmap_with_bounce(struct dma_cookie *c, struct bounce_rec *r,
+			     uint64_t iova, uint64_t len)
+{
+	int ret = unmap_translated(c, iova, len);
+
+	if (ret == 0)
+		dma_bounce_finish(c->dma, r, true);
+	else
+		dma_bounce_put_back(c->dma, r);
+	return ret;
+}
+
 int smmukit_dma_unmap_page(struct smmukit_device *dev, smmukit_dma_addr_t addr,
 			   uint64_t size, enum smmukit_dma_dir dir)
 {
 	struct dma_cookie *c;
 	enum dma_path path;
+	struct bounce_rec *r;
 	uint64_t off;
 	int ret;
 
@@ -393,6 +468,10 @@ int smmukit_dma_unmap_page(struct smmukit_device *dev, smmukit_dma_addr_t addr,
 	off = addr & (c->granule - 1);
 	if (size > (c->limit_pfn << c->shift) || (addr >> c->shift) > c->limit_pfn)
 		return -SMMUKIT_EINVAL;
+	r = bounce_of(dev, c, addr);
+	if (r)
+		return unmap_with_bounce(c, r, addr - off,
+					 smmukit_align_up(size, c->granule));
 	return unmap_translated(c, addr - off,
 				smmukit_align_up(off + size, c->granule));
 }
@@ -406,30 +485,29 @@ int smmukit_dma_unmap_single(struct smmukit_device *dev,
 
 /* ---- scatter-gather ---- */
 
-/* IOVA bytes a segment takes: its offset in the granule, padded. */
-static uint64_t sg_span(const struct smmukit_dma_sg *s, uint64_t granule)
+/*
+ * Where a segment is mapped from and how many IOVA bytes it takes: its own
+ * pages with its offset in the granule, padded to whole granules; or, when
+ * bounced, its bounce pages from offset 0 (bounce_pa non-zero).
+ */
+struct sg_piece {
+	smmukit_phys_t map_pa;
+	uint64_t off;
+	uint64_t span;
+};
+
+static void sg_piece(const struct smmukit_dma_sg *s, smmukit_phys_t bounce_pa,
+		     uint64_t granule, struct sg_piece *out)
 {
-	return smmukit_align_up((s->pa & (granule - 1)) + s->len, granule);
-}
-
-static int sg_total(const struct smmukit_dma_sg *sg, unsigned nents,
-		    uint64_t granule, uint64_t limit, uint64_t *total)
-{
-	uint64_t sum = 0;
-
-	for (unsigned i = 0; i < nents; i++) {
-		uint64_t span;
-
-		if (sg[i].len == 0 || sg[i].len > limit ||
-		    sg[i].pa + sg[i].len - 1 < sg[i].pa)
-			return -SMMUKIT_EINVAL;
-		span = sg_span(&sg[i], granule);
-		if (span > limit - sum)
-			return -SMMUKIT_ENOSPC;
-		sum += span;
+	if (bounce_pa) {
+		out->map_pa = bounce_pa;
+		out->off = 0;
+		out->span = smmukit_align_up(s->len, granule);
+	} else {
+		out->off = s->pa & (granule - 1);
+		out->map_pa = s->pa - out->off;
+		out->span = smmukit_align_up(out->off + s->len, granule);
 	}
-	*total = sum;
-	return 0;
 }
 
 static void sg_mark_error(struct smmukit_dma_sg *sg, unsigned nents)
@@ -440,89 +518,214 @@ static void sg_mark_error(struct smmukit_dma_sg *sg, unsigned nents)
 	}
 }
 
+static bool sg_seg_ok(const struct smmukit_dma_sg *s, uint64_t limit)
+{
+	return s->len != 0 && s->len <= limit && s->pa + s->len - 1 >= s->pa;
+}
+
+/*
+ * Bounce an untrusted device's sub-granule segments first; dma_addr holds
+ * the bounce pages' address until the segment is mapped (0: not bounced).
+ */
+static int sg_bounce_all(struct smmukit_device *dev, struct dma_cookie *c,
+			 struct smmukit_dma_sg *sg, unsigned nents,
+			 enum smmukit_dma_dir dir)
+{
+	for (unsigned i = 0; i < nents; i++)
+		sg[i].dma_addr = 0;
+	for (unsigned i = 0; i < nents; i++) {
+		uint64_t span;
+		int ret;
+
+		if (!dma_needs_bounce(dev, c, sg[i].pa, sg[i].len))
+			continue;
+		ret = dma_bounce_map(c, sg[i].pa, sg[i].len, dir,
+				     &sg[i].dma_addr, &span);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void sg_unbounce_all(struct dma_cookie *c, struct smmukit_dma_sg *sg,
+			    unsigned nents)
+{
+	for (unsigned i = 0; i < nents; i++)
+		if (sg[i].dma_addr && sg[i].dma_addr != SMMUKIT_DMA_MAPPING_ERROR)
+			dma_bounce_finish(c->dma,
+					  dma_bounce_take(c->dma, sg[i].dma_addr),
+					  false);
+}
+
+/*
+ * 1. check every segment and bounce those an untrusted device must not
+ *    see around; 2. one IOVA range for the padded total; 3. map each
+ *    segment at its place; 4. on failure unmap what was mapped (strictly),
+ *    free the IOVA and the bounce pages: nothing is left half-mapped.
+ */
 int smmukit_dma_map_sg(struct smmukit_device *dev, struct smmukit_dma_sg *sg,
 		       unsigned nents, enum smmukit_dma_dir dir)
 {
 	struct dma_cookie *c;
 	enum dma_path path;
-	uint64_t total, pfn, iova, pos = 0;
+	uint64_t total = 0, pfn, iova, pos = 0, limit;
 	int ret;
 
 	if (!dev || !sg || nents == 0 || nents > SMMUKIT_DMA_MAX_SG ||
 	    !dir_valid(dir))
 		return -SMMUKIT_EINVAL;
-	sg_mark_error(sg, nents);
 	ret = dev_dma_domain(dev, &c, &path);
-	if (ret)
+	limit = ret || path == PATH_IDENTITY ? UINT64_MAX : c->limit_pfn << c->shift;
+	for (unsigned i = 0; !ret && i < nents; i++)
+		if (!sg_seg_ok(&sg[i], limit))
+			ret = -SMMUKIT_EINVAL;
+	if (ret) {
+		sg_mark_error(sg, nents);
 		return ret;
+	}
 	if (path == PATH_IDENTITY) {
 		for (unsigned i = 0; i < nents; i++) {
-			if (sg[i].len == 0 || sg[i].pa + sg[i].len - 1 < sg[i].pa) {
-				sg_mark_error(sg, nents);
-				return -SMMUKIT_EINVAL;
-			}
 			sg[i].dma_addr = sg[i].pa;
 			sg[i].dma_len = sg[i].len;
 		}
 		return (int)nents;
 	}
-	ret = sg_total(sg, nents, c->granule, c->limit_pfn << c->shift, &total);
+	ret = sg_bounce_all(dev, c, sg, nents, dir);
+	for (unsigned i = 0; !ret && i < nents; i++) {
+		struct sg_piece pc;
+
+		sg_piece(&sg[i], sg[i].dma_addr, c->granule, &pc);
+		if (pc.span > limit - total)
+			ret = -SMMUKIT_ENOSPC;
+		else
+			total += pc.span;
+	}
+	if (!ret)
+		ret = smmukit_iova_alloc_fast(c->iovad, total >> c->shift,
+					      c->limit_pfn, 0, &pfn);
 	if (ret)
-		goto fail;
-	ret = smmukit_iova_alloc_fast(c->iovad, total >> c->shift, c->limit_pfn,
-				      0, &pfn);
-	if (ret)
-		goto fail;
+		goto fail_bounce;
 	iova = pfn << c->shift;
 	for (unsigned i = 0; i < nents; i++) {
-		uint64_t off = sg[i].pa & (c->granule - 1);
-		uint64_t span = sg_span(&sg[i], c->granule);
+		struct sg_piece pc;
 
-		ret = smmukit_iommu_map(c->dom, iova + pos, sg[i].pa - off, span,
+		sg_piece(&sg[i], sg[i].dma_addr, c->granule, &pc);
+		ret = smmukit_iommu_map(c->dom, iova + pos, pc.map_pa, pc.span,
 					smmukit_dma_dir_prot(dir));
 		if (ret)
 			break;
-		sg[i].dma_addr = iova + pos + off;
-		sg[i].dma_len = sg[i].len;
-		pos += span;
+		pos += pc.span;
 	}
 	if (ret) {
-		/* Nothing half-mapped: undo strictly, then give the IOVA back. */
 		if (pos)
 			smmukit_iommu_unmap(c->dom, iova, pos);
 		smmukit_iova_free_fast(c->iovad, pfn, total >> c->shift);
-		sg_mark_error(sg, nents);
-		goto fail;
+		goto fail_bounce;
+	}
+	pos = 0;
+	for (unsigned i = 0; i < nents; i++) {
+		struct sg_piece pc;
+
+		sg_piece(&sg[i], sg[i].dma_addr, c->granule, &pc);
+		sg[i].dma_addr = iova + pos + pc.off;
+		sg[i].dma_len = sg[i].len;
+		pos += pc.span;
 	}
 	atomic_fetch_add_explicit(&c->live, 1, memory_order_relaxed);
 	DMA_CTR_ADD(c->dma, iova_live, 1);
 	DMA_CTR_ADD(c->dma, maps, 1);
 	return (int)nents;
-fail:
+fail_bounce:
+	sg_unbounce_all(c, sg, nents);
+	sg_mark_error(sg, nents);
 	DMA_CTR_ADD(c->dma, map_errors, 1);
 	return ret;
 }
 
+/*
+ * The range is found from the DMA addresses map_sg gave (first segment's
+ * granule to the end of the last one's), so bounced and direct segments
+ * need no separate arithmetic.
+ */
 int smmukit_dma_unmap_sg(struct smmukit_device *dev,
 			 const struct smmukit_dma_sg *sg, unsigned nents,
 			 enum smmukit_dma_dir dir)
 {
 	struct dma_cookie *c;
 	enum dma_path path;
-	uint64_t total, iova;
+	struct bounce_rec *taken = NULL;
+	uint64_t iova, end;
 	int ret;
 
 	if (!dev || !sg || nents == 0 || nents > SMMUKIT_DMA_MAX_SG ||
-	    !dir_valid(dir) || sg[0].dma_addr == SMMUKIT_DMA_MAPPING_ERROR)
+	    !dir_valid(dir))
 		return -SMMUKIT_EINVAL;
+	for (unsigned i = 0; i < nents; i++)
+		if (sg[i].dma_addr == SMMUKIT_DMA_MAPPING_ERROR || !sg[i].dma_len ||
+		    sg[i].dma_addr + sg[i].dma_len - 1 < sg[i].dma_addr ||
+		    (i && sg[i].dma_addr < sg[i - 1].dma_addr + sg[i - 1].dma_len))
+			return -SMMUKIT_EINVAL;
 	ret = dev_dma_domain(dev, &c, &path);
 	if (ret || path == PATH_IDENTITY)
 		return ret;
-	ret = sg_total(sg, nents, c->granule, c->limit_pfn << c->shift, &total);
-	if (ret)
-		return ret;
 	iova = sg[0].dma_addr & ~(c->granule - 1);
-	return unmap_translated(c, iova, total);
+	end = smmukit_align_up(sg[nents - 1].dma_addr + sg[nents - 1].dma_len,
+			       c->granule);
+	if (end == 0 || (end >> c->shift) - 1 > c->limit_pfn)
+		return -SMMUKIT_EINVAL;
+	for (unsigned i = 0; i < nents; i++) {
+		struct bounce_rec *r = bounce_of(dev, c, sg[i].dma_addr);
+
+		if (r)
+			dma_bounce_chain(r, &taken);
+	}
+	ret = unmap_translated(c, iova, end - iova);
+	while (taken) {
+		struct bounce_rec *r = dma_bounce_unchain(&taken);
+
+		if (ret == 0)
+			dma_bounce_finish(c->dma, r, true);
+		else
+			dma_bounce_put_back(c->dma, r);
+	}
+	return ret;
+}
+
+/* Copy between a bounced buffer and its bounce pages (no-op otherwise). */
+static int dma_sync(struct smmukit_device *dev, smmukit_dma_addr_t addr,
+		    uint64_t size, enum smmukit_dma_dir dir, bool for_device)
+{
+	struct dma_cookie *c;
+	enum dma_path path;
+	smmukit_phys_t pa;
+	uint64_t base;
+	int ret;
+
+	if (!dev || size == 0 || !dir_valid(dir) ||
+	    addr == SMMUKIT_DMA_MAPPING_ERROR || addr + size - 1 < addr)
+		return -SMMUKIT_EINVAL;
+	ret = dev_dma_domain(dev, &c, &path);
+	if (ret || path == PATH_IDENTITY || !smmukit_device_untrusted(dev))
+		return ret;
+	base = addr & ~(c->granule - 1);
+	if (smmukit_iommu_iova_to_phys(c->dom, base, &pa))
+		return -SMMUKIT_ENOENT;
+	ret = dma_bounce_sync(c->dma, pa, addr - base, size, for_device);
+	return ret > 0 ? 0 : ret;
+}
+
+int smmukit_dma_sync_single_for_cpu(struct smmukit_device *dev,
+				    smmukit_dma_addr_t addr, uint64_t size,
+				    enum smmukit_dma_dir dir)
+{
+	return dma_sync(dev, addr, size, dir, false);
+}
+
+int smmukit_dma_sync_single_for_device(struct smmukit_device *dev,
+				       smmukit_dma_addr_t addr, uint64_t size,
+				       enum smmukit_dma_dir dir)
+{
+	return dma_sync(dev, addr, size, dir, true);
 }
 
 /* ---- coherent allocations ---- */
@@ -625,6 +828,7 @@ int smmukit_dma_get_stats(struct smmukit_dma *dma,
 	LOAD(fq_reclaimed);
 	LOAD(iova_live);
 	LOAD(flush_errors);
+	LOAD(bounced);
 #undef LOAD
 	return 0;
 }

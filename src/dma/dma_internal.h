@@ -93,12 +93,19 @@ struct dma_counters {
 	_Atomic uint64_t fq_reclaimed;
 	_Atomic uint64_t iova_live;
 	_Atomic uint64_t flush_errors;
+	_Atomic uint64_t bounced;
 };
+
+#define DMA_BOUNCE_BUCKETS 64u
+struct bounce_rec;
 
 struct smmukit_dma {
 	struct smmukit_iommu *iommu;
 	struct smmukit_platform *plat;
 	struct dma_counters ctr;
+	/* Bounce records by bounce-page address; under bounce_lock. */
+	struct smmukit_lock bounce_lock;
+	struct bounce_rec *bounce[DMA_BOUNCE_BUCKETS];
 };
 
 #define DMA_CTR_ADD(dma, field, n) \
@@ -122,5 +129,23 @@ int dma_fq_flush_all(struct dma_fq *fq);
 
 /* dma.c: give a range back to the IOVA allocator. */
 void dma_iova_release(struct dma_cookie *cookie, uint64_t pfn, uint64_t pfns);
+
+/* bounce.c: sub-granule buffers of untrusted devices (see there). */
+bool dma_needs_bounce(struct smmukit_device *dev, const struct dma_cookie *c,
+		      smmukit_phys_t pa, uint64_t size);
+int dma_bounce_map(struct dma_cookie *c, smmukit_phys_t pa, uint64_t size,
+		   enum smmukit_dma_dir dir, smmukit_phys_t *bounce_pa,
+		   uint64_t *span);
+struct bounce_rec *dma_bounce_take(struct smmukit_dma *dma, smmukit_phys_t pa);
+void dma_bounce_put_back(struct smmukit_dma *dma, struct bounce_rec *r);
+void dma_bounce_finish(struct smmukit_dma *dma, struct bounce_rec *r,
+		       bool copy_out);
+/* 1 if the page at bounce_page_pa is not a bounce page, else 0 or error. */
+int dma_bounce_sync(struct smmukit_dma *dma, smmukit_phys_t bounce_page_pa,
+		    uint64_t off, uint64_t size, bool for_device);
+void dma_bounce_drain(struct smmukit_dma *dma);
+/* A private list of records taken out of the table (linked by next). */
+void dma_bounce_chain(struct bounce_rec *r, struct bounce_rec **list);
+struct bounce_rec *dma_bounce_unchain(struct bounce_rec **list);
 
 #endif /* SMMUKIT_DMA_INTERNAL_H */

@@ -496,6 +496,93 @@ static void bad_input(void **state)
 }
 
 /*
+ * Sub-granule buffers: a trusted device reaches the rest of the page
+ * (the granule is the unit of protection); an untrusted one gets a bounce
+ * copy and reaches only its bytes and zeros.
+ */
+static void untrusted_sub_page_is_bounced(void **state)
+{
+	struct stack s;
+	struct smmukit_device *t, *u;
+	struct smmukit_dma_pages pg;
+	struct smmukit_dma_stats ds;
+	struct smmukit_dma_sg sg[3];
+	smmukit_dma_addr_t a;
+	unsigned char x, buf[100], *cpu;
+
+	(void)state;
+	st_up(&s, true);
+	t = st_dev(&s, "nic", 20, false);
+	u = st_dev(&s, "usb4", 21, true);
+	pg = h_buf(&s.h, 0, 0xee);	/* "secrets" all over the page */
+	cpu = pg.cpu;
+	memset(cpu + 0x80, 0x42, 100);
+
+	/* Trusted: mapped in place; the rest of the page is reachable. */
+	assert_int_equal(smmukit_dma_map_page(t, pg.pa + 0x80, 100,
+					      SMMUKIT_DMA_TO_DEVICE, &a), 0);
+	assert_int_equal(h_dma_read(&s.h, 20, a + 0x200, &x, 1), 0);
+	assert_int_equal(x, 0xee);
+	assert_int_equal(smmukit_dma_unmap_page(t, a, 100, SMMUKIT_DMA_TO_DEVICE), 0);
+
+	/* Untrusted, to_device: the copy, then zeros, never the secrets. */
+	assert_int_equal(smmukit_dma_map_page(u, pg.pa + 0x80, 100,
+					      SMMUKIT_DMA_TO_DEVICE, &a), 0);
+	assert_int_equal(h_dma_read(&s.h, 21, a, buf, 100), 0);
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(buf[i], 0x42);
+	assert_int_equal(h_dma_read(&s.h, 21, a + 100, &x, 1), 0);
+	assert_int_equal(x, 0);
+	assert_int_equal(h_dma_read(&s.h, 21, a + 0xfff, &x, 1), 0);
+	assert_int_equal(x, 0);
+	assert_int_equal(smmukit_dma_unmap_page(u, a, 100, SMMUKIT_DMA_TO_DEVICE), 0);
+	assert_int_equal(h_dma_read(&s.h, 21, a, &x, 1), SMMUV3_EVT_F_TRANSLATION);
+
+	/* Untrusted, from_device: written back at unmap, nothing beside. */
+	assert_int_equal(smmukit_dma_map_page(u, pg.pa + 0x80, 100,
+					      SMMUKIT_DMA_FROM_DEVICE, &a), 0);
+	memset(buf, 0x99, sizeof(buf));
+	assert_int_equal(h_dma_write(&s.h, 21, a, buf, 100), 0);
+	assert_int_equal(cpu[0x80], 0x42);	/* not yet: still bounced */
+	assert_int_equal(smmukit_dma_sync_single_for_cpu(u, a, 100,
+							 SMMUKIT_DMA_FROM_DEVICE), 0);
+	assert_int_equal(cpu[0x80], 0x99);
+	x = 0x77;
+	assert_int_equal(h_dma_write(&s.h, 21, a + 99, &x, 1), 0);
+	assert_int_equal(smmukit_dma_unmap_page(u, a, 100, SMMUKIT_DMA_FROM_DEVICE), 0);
+	assert_int_equal(cpu[0x80 + 98], 0x99);
+	assert_int_equal(cpu[0x80 + 99], 0x77);
+	assert_int_equal(cpu[0x7f], 0xee);
+	assert_int_equal(cpu[0x80 + 100], 0xee);
+
+	/* Scatter-gather: aligned segments in place, the others bounced. */
+	sg[0].pa = pg.pa + 0x80;
+	sg[0].len = 100;
+	sg[1].pa = pg.pa;
+	sg[1].len = 4096;
+	sg[2].pa = pg.pa + 0x10;
+	sg[2].len = 8;
+	assert_int_equal(smmukit_dma_map_sg(u, sg, 3, SMMUKIT_DMA_BIDIRECTIONAL), 3);
+	assert_int_equal(h_dma_read(&s.h, 21, sg[0].dma_addr + 200, &x, 1), 0);
+	assert_int_equal(x, 0);
+	assert_int_equal(h_dma_read(&s.h, 21, sg[1].dma_addr + 0x200, &x, 1), 0);
+	assert_int_equal(x, 0xee);	/* a whole page, in place */
+	assert_int_equal(h_dma_read(&s.h, 21, sg[2].dma_addr, &x, 1), 0);
+	assert_int_equal(x, 0xee);
+	x = 0x55;
+	assert_int_equal(h_dma_write(&s.h, 21, sg[2].dma_addr + 7, &x, 1), 0);
+	assert_int_equal(smmukit_dma_unmap_sg(u, sg, 3, SMMUKIT_DMA_BIDIRECTIONAL), 0);
+	assert_int_equal(cpu[0x17], 0x55);
+	assert_int_equal(smmukit_dma_get_stats(s.dma, &ds), 0);
+	assert_int_equal(ds.bounced, 4);
+	assert_int_equal(ds.iova_live, 0);
+	smmukit_plat_free_pages(s.h.p, &pg);
+	assert_int_equal(smmukit_iommu_release_device(t), 0);
+	assert_int_equal(smmukit_iommu_release_device(u), 0);
+	st_down(&s);	/* no bounce page may be left */
+}
+
+/*
  * The flush-queue timer on a real clock, in both platform timer modes:
  * a backend thread (threaded), or only when the embedder polls (what a
  * bare-metal backend does). Bounded waits: the timer is 10 ms.
@@ -591,6 +678,7 @@ int main(void)
 		cmocka_unit_test(live_upgrade_keeps_mappings),
 		cmocka_unit_test(sg_and_coherent),
 		cmocka_unit_test(bad_input),
+		cmocka_unit_test(untrusted_sub_page_is_bounced),
 		cmocka_unit_test(timer_threaded),
 		cmocka_unit_test(timer_polled),
 	};
