@@ -20,7 +20,9 @@ static void usage(FILE *f)
 		"usage: smmukit info [--model KEY=VAL,...] [--json]\n"
 		"\n"
 		"Brings the SMMUv3 driver up on the hardware model and prints what\n"
-		"it found. Model keys (smmukit model --help): stages=s1|s2|s1s2,\n"
+		"it found. smmukit --cmdline \"smmu.KEY=V model.KEY=V ...\" info (or\n"
+		"$SMMUKIT_CMDLINE) sets driver and model options (smmukit options).\n"
+		"Model keys (smmukit model --help): stages=s1|s2|s1s2,\n"
 		"strtab=linear|2lvl, ril, msi, sev, coherent, hyp, asid16, vmid16,\n"
 		"sidsize=N, cmdq_log2=N, evtq_log2=N, oas=N, gran=4k+16k+64k.\n"
 		"With --json, stdout is one object:\n"
@@ -90,6 +92,7 @@ int tool_cmd_info(int argc, char **argv)
 		.log_level = SMMUKIT_LOG_ERR,
 	};
 	struct smmukit_model_config mcfg;
+	struct smmukit_model_profile prof;
 	struct smmukit_smmu_config scfg = { 0 };
 	struct smmukit_smmu_info info;
 	struct smmukit_platform *plat = NULL;
@@ -123,13 +126,17 @@ int tool_cmd_info(int argc, char **argv)
 	if (features && smmukit_model_config_parse(&mcfg, features, err,
 						   sizeof(err)))
 		tool_fail("info: %s", err);
+	smmukit_model_profile_zero(&prof);
+	tool_options_apply("info", tool_globals.cmdline,
+			   &(struct tool_option_targets){ .smmu = &scfg,
+							  .model = &prof });
 	/* The probe summary line goes to stderr through the platform log. */
 	if (!json)
 		pc.log_level = SMMUKIT_LOG_INFO;
 	ret = smmukit_posix_create(&pc, &plat);
 	if (ret)
 		tool_fail("info: platform: %s", tool_errname(ret));
-	ret = smmukit_model_create(plat, &mcfg, NULL, &m);
+	ret = smmukit_model_create(plat, &mcfg, &prof, &m);
 	if (ret)
 		tool_fail("info: cannot create the model: %s", tool_errname(ret));
 	scfg.platform = plat;

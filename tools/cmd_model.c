@@ -458,37 +458,6 @@ static void run_line(struct model_run *run, char **tok, int n, unsigned lineno)
 	}
 }
 
-/* --cmdline "... model.KEY=V ...": override profile keys. */
-static void apply_cmdline(struct smmukit_model_profile *prof)
-{
-	char *buf, *save = NULL, *tok;
-
-	if (!tool_globals.cmdline)
-		return;
-	buf = strdup(tool_globals.cmdline);
-	if (!buf)
-		tool_fail("model: out of memory");
-	for (tok = strtok_r(buf, " \t", &save); tok;
-	     tok = strtok_r(NULL, " \t", &save)) {
-		char *eq;
-		int ret;
-
-		if (strncmp(tok, "model.", 6))
-			continue;
-		eq = strchr(tok, '=');
-		if (!eq)
-			tool_fail("model: option '%s' needs a value", tok);
-		*eq = '\0';
-		ret = smmukit_model_profile_set(prof, tok + 6, eq + 1);
-		if (ret == -SMMUKIT_ENOENT)
-			tool_fail("model: unknown option '%s'", tok);
-		if (ret)
-			tool_fail("model: bad value '%s' for option '%s'", eq + 1,
-				  tok);
-	}
-	free(buf);
-}
-
 int tool_cmd_model(int argc, char **argv);	/* also in main.c */
 int tool_cmd_model(int argc, char **argv)
 {
@@ -539,7 +508,9 @@ int tool_cmd_model(int argc, char **argv)
 					 sizeof(err));
 	if (ret)
 		tool_fail("model: %s", err);
-	apply_cmdline(&prof);
+	/* --cmdline "model.KEY=V": override one profile key each. */
+	tool_options_apply("model", tool_globals.cmdline,
+			   &(struct tool_option_targets){ .model = &prof });
 	if (tool_script_open(&script, path))
 		tool_fail("model: cannot open '%s'", path);
 	ret = smmukit_posix_create(&pc, &run.plat);

@@ -478,6 +478,8 @@ int tool_cmd_pgtable(int argc, char **argv)
 	int n, ret;
 
 	parse_opts(argc, argv, &o);
+	/* No SMMU, core or model here, but a bad option string is still bad. */
+	tool_options_apply("pgtable", tool_globals.cmdline, NULL);
 	if (o.selftest) {
 		if (o.script)
 			tool_fail("pgtable: --selftest takes no script");

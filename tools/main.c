@@ -8,12 +8,14 @@
 /* Subcommands: each lives in tools/cmd_<name>.c. */
 int tool_cmd_info(int argc, char **argv);
 int tool_cmd_model(int argc, char **argv);
+int tool_cmd_options(int argc, char **argv);
 int tool_cmd_pgtable(int argc, char **argv);
 
 static const struct tool_cmd commands[] = {
 	/* entries are added here as subcommands land */
 	{ "info", "bring the SMMUv3 driver up on the model and print what it found", tool_cmd_info },
 	{ "model", "poke the SMMUv3 model: registers, memory, DMA (script)", tool_cmd_model },
+	{ "options", "list every --cmdline option key (also --help-options)", tool_cmd_options },
 	{ "pgtable", "run a page-table script (map/unmap/translate/dump)", tool_cmd_pgtable },
 	{ NULL, NULL, NULL },
 };
@@ -22,7 +24,8 @@ struct tool_globals tool_globals;
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: smmukit [--cmdline \"OPTIONS\"] SUBCOMMAND [ARGS]\n\n"
+	fprintf(f, "usage: smmukit [--cmdline \"KEY=VALUE ...\"] SUBCOMMAND [ARGS]\n"
+		   "       (or $SMMUKIT_CMDLINE; smmukit options lists the keys)\n\n"
 		   "subcommands:\n");
 	for (size_t i = 0; commands[i].name; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
@@ -34,12 +37,20 @@ int main(int argc, char **argv)
 	int i = 1;
 
 	tool_globals.cmdline = getenv("SMMUKIT_CMDLINE");
+	tool_globals.cmdline_source = "$SMMUKIT_CMDLINE";
 	while (i < argc && argv[i][0] == '-') {
 		if (!strcmp(argv[i], "--cmdline")) {
 			if (i + 1 >= argc)
 				tool_fail("--cmdline needs a value");
 			tool_globals.cmdline = argv[i + 1];
+			tool_globals.cmdline_source = "--cmdline";
 			i += 2;
+		} else if (!strncmp(argv[i], "--cmdline=", 10)) {
+			tool_globals.cmdline = argv[i] + 10;
+			tool_globals.cmdline_source = "--cmdline";
+			i++;
+		} else if (!strcmp(argv[i], "--help-options")) {
+			return tool_cmd_options(argc - i, argv + i);
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;

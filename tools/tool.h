@@ -28,8 +28,40 @@ struct tool_cmd {
 /* Global options parsed by main() before the subcommand. */
 struct tool_globals {
 	const char *cmdline;	/* --cmdline or $SMMUKIT_CMDLINE, may be NULL */
+	/* Where cmdline came from, for messages: "--cmdline" or
+	 * "$SMMUKIT_CMDLINE". */
+	const char *cmdline_source;
 };
 extern struct tool_globals tool_globals;
+
+/*
+ * The option string (--cmdline / $SMMUKIT_CMDLINE), parsed against every
+ * option table ("iommu.", "smmu.", "model.") in one call of
+ * smmukit_parse_options, so that it is all or nothing and the later of two
+ * settings wins across the whole string. Each subcommand names the structs
+ * it builds a layer from; a NULL target means the subcommand builds no such
+ * layer: those keys are still checked (a bad string is refused everywhere)
+ * but dropped, with a warning saying so unless quiet_unused.
+ * Warnings: "smmukit: warning: ..." on stderr. Errors (a bad key or value,
+ * or a model profile whose cache geometry the overrides broke): one line
+ * "smmukit: CMD: ..." and exit 2, before anything is built.
+ */
+struct smmukit_iommu_options;
+struct smmukit_smmu_config;
+struct smmukit_model_profile;
+struct smmukit_option_table;
+
+struct tool_option_targets {
+	struct smmukit_iommu_options *iommu;
+	struct smmukit_smmu_config *smmu;
+	struct smmukit_model_profile *model;
+	bool quiet_unused;
+};
+void tool_options_apply(const char *cmd, const char *cmdline,
+			const struct tool_option_targets *t);
+
+/* Every option table the command knows, in listing order; NULL-terminated. */
+extern const struct smmukit_option_table *const tool_option_tables[];
 
 /* Print "smmukit: <msg>" on stderr and exit(2). */
 void tool_fail(const char *fmt, ...) SMMUKIT_PRINTF(1, 2)
