@@ -8,7 +8,7 @@ PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all run test test-asan test-tsan check-freestanding install example bench clean deps
+.PHONY: all run test test-asan test-tsan check-freestanding install example bench bench-instr clean deps
 
 all:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
@@ -55,6 +55,13 @@ example:
 
 bench: all
 	@for b in $(BUILD)/bench/*; do echo "== $$b"; $$b || exit 1; done
+
+# Instructions per hot-path operation under callgrind, next to Linux's.
+# valgrind (with valgrind/callgrind.h) is installed first when missing.
+bench-instr:
+	@bash scripts/bench-deps.sh
+	@$(MAKE) --no-print-directory all
+	./$(BUILD)/bench/bench_instr $(BENCH_INSTR_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(TEST_BUILD) $(SAN_BUILD) $(TSAN_BUILD)
