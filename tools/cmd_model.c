@@ -99,19 +99,21 @@ static void on_trace(void *arg, const struct smmukit_model_trace_rec *r)
 		break;
 	case SMMUKIT_MODEL_TRACE_STALE:
 		if (run->json) {
+			/* code 1: reused (the tables point elsewhere, even
+			 * behind a permission fault); else unmapped. */
 			printf("{\"op\":\"stale\",\"kind\":\"%s\",\"sid\":%u,\"addr\":\"%s\",\"old_pa\":\"%s\"",
-			       r->new_event ? "unmapped" : "reused", r->sid,
+			       r->code == 1 ? "reused" : "unmapped", r->sid,
 			       tool_hex(h1, r->addr), tool_hex(h2, r->pa));
+			if (r->new_pa)
+				printf(",\"new_pa\":\"%s\"", tool_hex(h1, r->new_pa));
 			if (r->new_event) {
 				printf(",\"new_event\":");
 				tool_json_str(stdout, event_name(r->new_event));
-			} else {
-				printf(",\"new_pa\":\"%s\"", tool_hex(h1, r->new_pa));
 			}
 			printf("}\n");
 		} else {
 			printf("stale %s sid=%u addr=%s old_pa=%s\n",
-			       r->new_event ? "unmapped" : "reused", r->sid,
+			       r->code == 1 ? "reused" : "unmapped", r->sid,
 			       tool_hex(h1, r->addr), tool_hex(h2, r->pa));
 		}
 		break;
