@@ -4,10 +4,10 @@
  * driver, IOMMU core, DMA layer and the unmap observer, built in that order
  * and torn down in the reverse one.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "smmukit/options.h"
 #include "tool.h"
 #include "tool_stack.h"
 
@@ -74,33 +74,9 @@ void tool_stack_usage(FILE *f)
 		"  smmukit --cmdline \"...\" (or $SMMUKIT_CMDLINE): iommu.strict=0|1,\n"
 		"                      iommu.non_strict=0|1, iommu.passthrough=0|1,\n"
 		"                      iommu.fq_mode=percpu|single, iommu.fq_size=N,\n"
-		"                      iommu.fq_timeout_ms=N, smmu.*, model.PROFILE_KEY=V\n",
+		"                      iommu.fq_timeout_ms=N, smmu.KEY=V,\n"
+		"                      model.PROFILE_KEY=V (smmukit options lists them)\n",
 		tool_profile_dir());
-}
-
-static void option_warn(void *arg, const char *msg)
-{
-	fprintf(stderr, "smmukit: %s: warning: %s\n", (const char *)arg, msg);
-}
-
-/*
- * OPTIONS-HELPER: tool_options_apply() (tools/tool_options.c) replaces this
- * once it is on main; until then every table is bound here, in one call, so
- * that the string is all or nothing and the later of two settings wins.
- */
-static void parse_cmdline(struct tool_stack *st)
-{
-	const struct smmukit_option_binding b[] = {
-		{ &smmukit_iommu_option_table, &st->iommu_opts },
-		{ &smmukit_smmu_option_table, &st->smmu_cfg },
-		{ &smmukit_model_option_table, &st->profile },
-	};
-	char err[256];
-
-	if (smmukit_parse_options(st->cfg.cmdline, b, SMMUKIT_ARRAY_SIZE(b),
-				  option_warn, (void *)st->cfg.cmd, err,
-				  sizeof(err)))
-		tool_fail("%s: %s", st->cfg.cmd, err);
 }
 
 /* Input errors exit 2 here, before anything is built. */
@@ -122,9 +98,13 @@ static void configure(struct tool_stack *st)
 		tool_fail("%s: %s", cmd, err);
 	smmukit_iommu_options_default(&st->iommu_opts);
 	memset(&st->smmu_cfg, 0, sizeof(st->smmu_cfg));
-	parse_cmdline(st);
-	if (smmukit_model_profile_check(&st->profile, err, sizeof(err)))
-		tool_fail("%s: %s", cmd, err);
+	/* "iommu.", "smmu." and "model." keys, all or nothing; exits 2. */
+	tool_options_apply(cmd, st->cfg.cmdline,
+			   &(struct tool_option_targets){
+				   .iommu = &st->iommu_opts,
+				   .smmu = &st->smmu_cfg,
+				   .model = &st->profile,
+			   });
 }
 
 static void on_event(void *arg, const struct smmukit_smmu_event *ev)
@@ -150,22 +130,60 @@ static const struct tool_stack_dev *dev_of(const struct tool_stack *st,
 	return NULL;
 }
 
+/* Was this begin refused by the model? Then its end must not be told. */
+static bool take_refused(struct tool_stack *st, uint32_t sid, uint64_t iova,
+			 uint64_t size)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&st->notes_lock);
+	for (unsigned i = 0; i < st->nr_refused; i++) {
+		struct tool_stack_range *r = &st->refused[i];
+
+		if (r->sid == sid && r->iova == iova && r->size == size) {
+			*r = st->refused[--st->nr_refused];
+			found = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&st->notes_lock);
+	return found;
+}
+
+static void note_refused(struct tool_stack *st, uint32_t sid, uint64_t iova,
+			 uint64_t size)
+{
+	pthread_mutex_lock(&st->notes_lock);
+	st->unmap_note_errors++;
+	if (st->nr_refused < TOOL_STACK_MAX_REFUSED)
+		st->refused[st->nr_refused++] =
+			(struct tool_stack_range){ sid, iova, size };
+	pthread_mutex_unlock(&st->notes_lock);
+}
+
+/*
+ * The model's checker counts an access as stale only once the unmap that
+ * covers it has returned: tell it when each unmap starts and ends, naming
+ * the first SID of a device on that domain. A begin the model refuses (the
+ * SID does not translate, e.g. identity; too many ranges in flight) is not
+ * ended.
+ */
 static void note_unmap(struct tool_stack *st, struct smmukit_domain *dom,
 		       uint64_t iova, uint64_t size, bool returned)
 {
 	const struct tool_stack_dev *d = dev_of(st, dom);
 
+	pthread_mutex_lock(&st->notes_lock);
 	st->unmap_notes++;
+	pthread_mutex_unlock(&st->notes_lock);
 	if (!d)
 		return;
-	/*
-	 * MODEL-UNMAP-NOTES: once model.h has them, tell the checker:
-	 *   returned ? smmukit_model_unmap_end(st->model, d->sid, iova, size)
-	 *            : smmukit_model_unmap_begin(st->model, d->sid, iova, size);
-	 */
-	(void)iova;
-	(void)size;
-	(void)returned;
+	if (!returned) {
+		if (smmukit_model_unmap_begin(st->model, d->sid, iova, size))
+			note_refused(st, d->sid, iova, size);
+	} else if (!take_refused(st, d->sid, iova, size)) {
+		smmukit_model_unmap_end(st->model, d->sid, iova, size);
+	}
 }
 
 static void obs_begin(void *arg, struct smmukit_domain *dom, uint64_t iova,
@@ -273,12 +291,18 @@ fail:
 
 int tool_stack_create(struct tool_stack *st, const struct tool_stack_config *cfg)
 {
+	int ret;
+
 	memset(st, 0, sizeof(*st));
 	st->cfg = *cfg;
+	pthread_mutex_init(&st->notes_lock, NULL);
 	if (!st->cfg.cmd)
 		st->cfg.cmd = "stack";
 	configure(st);
-	return build(st);
+	ret = build(st);
+	if (ret)
+		pthread_mutex_destroy(&st->notes_lock);
+	return ret;
 }
 
 void tool_stack_refresh(struct tool_stack_dev *d)
@@ -314,6 +338,7 @@ int tool_stack_destroy(struct tool_stack *st)
 	}
 	st->nr_devs = 0;
 	r = teardown(st);
+	pthread_mutex_destroy(&st->notes_lock);
 	return ret ? ret : r;
 }
 

@@ -25,14 +25,15 @@
  * default, so the core's policy lines and the probe summary are shown.
  *
  * Single-threaded use of the struct itself: the subcommand's thread builds,
- * uses and destroys it. The unmap observer reads the device table from the
- * unmapping thread, which is the same thread for every user today; a
- * multi-threaded user must finish adding devices and changing domains
- * before it starts mapping from other threads.
+ * uses and destroys it. The unmap observer reads the device table from
+ * whichever thread unmaps, without a lock: a multi-threaded user must
+ * finish adding devices and changing domains before it maps and unmaps
+ * from other threads. Its own bookkeeping is under notes_lock.
  */
 #ifndef SMMUKIT_TOOL_STACK_H
 #define SMMUKIT_TOOL_STACK_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -64,6 +65,13 @@ struct tool_stack_config {
 	void *event_arg;
 };
 
+/* An unmap range the model refused to begin: its end is not reported. */
+#define TOOL_STACK_MAX_REFUSED 64u
+struct tool_stack_range {
+	uint32_t sid;
+	uint64_t iova, size;
+};
+
 /* A device the stack probed, and the user (unmanaged) domain it may be on. */
 struct tool_stack_dev {
 	char name[SMMUKIT_DEVICE_NAME_MAX];
@@ -92,7 +100,12 @@ struct tool_stack {
 	struct tool_stack_dev devs[TOOL_STACK_MAX_DEVICES];
 	unsigned nr_devs;
 	uint64_t events;	/* SMMU event records drained */
-	uint64_t unmap_notes;	/* unmap begin+end reports seen */
+	/* The unmap observer's state, which may run on any thread. */
+	pthread_mutex_t notes_lock;	/* protects refused[] and the error count */
+	uint64_t unmap_notes;	/* begin+end reports seen */
+	uint64_t unmap_note_errors;	/* begins the model refused */
+	struct tool_stack_range refused[TOOL_STACK_MAX_REFUSED];
+	unsigned nr_refused;
 };
 
 /* Defaults: manual clock, checking off, info log, options from --cmdline. */
