@@ -6,6 +6,7 @@
 #include "tool.h"
 
 /* Subcommands: each lives in tools/cmd_<name>.c. */
+int tool_cmd_dma(int argc, char **argv);
 int tool_cmd_info(int argc, char **argv);
 int tool_cmd_model(int argc, char **argv);
 int tool_cmd_options(int argc, char **argv);
@@ -13,6 +14,7 @@ int tool_cmd_pgtable(int argc, char **argv);
 
 static const struct tool_cmd commands[] = {
 	/* entries are added here as subcommands land */
+	{ "dma", "run a DMA API script on the whole stack (map/unmap/dma/flush)", tool_cmd_dma },
 	{ "info", "bring the SMMUv3 driver up on the model and print what it found", tool_cmd_info },
 	{ "model", "poke the SMMUv3 model: registers, memory, DMA (script)", tool_cmd_model },
 	{ "options", "list every --cmdline option key (also --help-options)", tool_cmd_options },
