@@ -645,9 +645,9 @@ static void exec_unmap(struct dma_run *run, struct tool_stack_dev *d,
 	int ret = m ? undo_mapping(run, m) : -SMMUKIT_ENOENT;
 
 	out_begin(run, "unmap");
+	/* The JSON object is exactly {"op","ret"} (+"err"): scripts match it. */
 	if (!run->json)
-		printf(" %s", op->name);
-	out_hex(run, "iova", op->iova);
+		printf(" %s iova=0x%llx", op->name, (unsigned long long)op->iova);
 	out_ret(run, ret);
 	out_end(run);
 }

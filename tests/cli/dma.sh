@@ -106,7 +106,7 @@ expect "strict dma ok" "$(get "$(line "$TMP/strict.out" 5)" ok)" true
 expect "strict dma stale" "$(get "$(line "$TMP/strict.out" 5)" stale)" null
 expect "strict dma pa" "$(get "$(line "$TMP/strict.out" 5)" pa)" \
 	"$(get "$(line "$TMP/strict.out" 3)" pa)"
-expect "strict unmap" "$(line "$TMP/strict.out" 7)" '{"op":"unmap","iova":"'"$IOVA"'","ret":0}'
+expect "strict unmap" "$(line "$TMP/strict.out" 7)" '{"op":"unmap","ret":0}'
 expect "strict map: TLBI" "$(delta "$TMP/strict.out" tlbi 1 2)" 0
 expect "strict map: syncs" "$(delta "$TMP/strict.out" syncs 1 2)" 0
 expect "strict unmap: TLBI" "$(delta "$TMP/strict.out" tlbi 2 3)" 1
@@ -319,7 +319,7 @@ EOF
 run opfail dma --json "$TMP/opfail.txt"
 expect "opfail exit" "$rc" 1
 expect "opfail unmap" "$(line "$TMP/opfail.out" 2)" \
-	'{"op":"unmap","iova":"0x1234000","ret":-2,"err":"ENOENT"}'
+	'{"op":"unmap","ret":-2,"err":"ENOENT"}'
 expect "opfail map on blocked: ret" "$(get "$(line "$TMP/opfail.out" 4)" ret)" -19
 expect "opfail map on blocked: err" "$(get "$(line "$TMP/opfail.out" 4)" err)" ENODEV
 [ "$(wc -l < "$TMP/opfail.out")" -eq 5 ] || fail "opfail: script did not go on"
