@@ -580,6 +580,8 @@ static void write_reg(struct smmukit_model *m, uint64_t off, uint64_t val,
 						CR2_PTM);
 		return;
 	case SMMUV3_GBPA:
+		if (m->cfg.no_gbpa)
+			return;	/* not implemented: writes are ignored */
 		if (!(v & GBPA_UPDATE)) {
 			model_refuse(m, off, "GBPA written without UPDATE");
 			return;
@@ -846,8 +848,9 @@ int smmukit_model_create(struct smmukit_platform *plat,
 	if (ret)
 		goto fail;
 	build_idrs(m);
-	/* Reset state: everything off; incoming traffic aborts. */
-	m->gbpa = (uint32_t)GBPA_ABORT;
+	/* Reset state: everything off; incoming traffic aborts (bypasses
+	 * without a GBPA register, whose reset value then reads 0). */
+	m->gbpa = m->cfg.no_gbpa ? 0 : (uint32_t)GBPA_ABORT;
 	atomic_store(&m->next_due_atomic, UINT64_MAX);
 
 	hooks.run_due = hook_run_due;
@@ -906,7 +909,7 @@ int smmukit_model_reset(struct smmukit_model *m)
 	m->cmdq_prod = m->cmdq_cons = m->cmdq_fetch = 0;
 	m->evtq_base = 0;
 	m->evtq_prod = m->evtq_cons = 0;
-	m->gbpa = (uint32_t)GBPA_ABORT;
+	m->gbpa = m->cfg.no_gbpa ? 0 : (uint32_t)GBPA_ABORT;
 	m->pend_count = m->pend_head = 0;
 	m->pinv_count = 0;
 	m->cmdq_blocked = false;

@@ -128,6 +128,7 @@ static int config_set(struct smmukit_model_config *c, const char *key,
 		{ "coherent", &c->coherent }, { "hyp", &c->hyp },
 		{ "asid16", &c->asid16 }, { "vmid16", &c->vmid16 },
 		{ "checking", &c->checking }, { "cmdq_stall", &c->cmdq_stall },
+		{ "no_gbpa", &c->no_gbpa },
 	};
 	struct {
 		const char *name;

@@ -42,6 +42,8 @@ struct smmukit_model;
  *   sidsize=N (1..32)  ssidsize=N (0..20)  cmdq_log2=N  evtq_log2=N (1..19)
  *   oas=32|36|40|42|44|48|52   gran=4k+16k+64k (any non-empty subset)
  *   checking   cmdq_stall (fault: never consume commands)
+ *   no_gbpa (GBPA not implemented, as QEMU before 8.0: reads 0, writes
+ *            ignored, and a disabled SMMU lets every stream bypass)
  *   cmdlog=N invlog=N stalelog=N (log ring sizes, 0 = off)
  * ------------------------------------------------------------------------ */
 #define SMMUKIT_MODEL_GRAN_4K 0x1u
@@ -69,6 +71,8 @@ struct smmukit_model_config {
 	bool checking;
 	/* Fault injection: the command queue is never consumed. */
 	bool cmdq_stall;
+	/* No GBPA register: reads 0, writes ignored, SMMUEN=0 bypasses. */
+	bool no_gbpa;
 	/* Ring sizes of the logs (records kept; older ones are overwritten). */
 	unsigned cmdlog_entries;
 	unsigned invlog_entries;

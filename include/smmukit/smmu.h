@@ -57,6 +57,15 @@ struct smmukit_smmu_config {
 	unsigned evtq_log2_max;
 	/* Use a linear stream table even when 2-level is supported. */
 	bool force_linear_strtab;
+	/*
+	 * The embedder's stream IDs are all below 2^sid_bits: the stream
+	 * table (linear or 2-level) covers only those, and other SIDs are
+	 * out of range (their transactions abort, C_BAD_STREAMID). A linear
+	 * table of the 2^16 SIDs an SMMU commonly has is 4 MiB to allocate
+	 * and initialise. 0: every SID the SMMU has (IDR1.SIDSIZE); larger
+	 * than SIDSIZE: SIDSIZE. At most 32 (-EINVAL).
+	 */
+	unsigned sid_bits;
 	/* Wait for CMD_SYNC by polling CONS even when MSI completion is possible. */
 	bool disable_msi_sync;
 	/*

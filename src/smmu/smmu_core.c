@@ -60,6 +60,18 @@ static int update_gbpa(struct smmukit_smmu *s, uint32_t set, uint32_t clr)
 	return wait_reg(s, SMMUV3_GBPA, (uint32_t)GBPA_UPDATE, 0, "GBPA");
 }
 
+/*
+ * Make the SMMU abort while disabled, and say whether that took: GBPA may
+ * be absent (QEMU before 8.0 reads it as 0 and ignores writes), and then
+ * a disabled SMMU lets every stream bypass to physical memory.
+ */
+static bool set_gbpa_abort(struct smmukit_smmu *s)
+{
+	if (update_gbpa(s, (uint32_t)GBPA_ABORT, 0))
+		return false;
+	return (smmu_read32(s, SMMUV3_GBPA) & GBPA_ABORT) != 0;
+}
+
 /* ---- probe ---- */
 
 static int probe_idrs(struct smmukit_smmu *s)
@@ -215,7 +227,7 @@ int smmukit_smmu_probe(const struct smmukit_smmu_config *cfg,
 	    !cfg->mmio.ops->read32 || !cfg->mmio.ops->write32 ||
 	    !cfg->mmio.ops->read64 || !cfg->mmio.ops->write64 ||
 	    cfg->cmdq_log2_max > SMMUV3_Q_MAX_LOG2SIZE ||
-	    cfg->evtq_log2_max > SMMUV3_Q_MAX_LOG2SIZE)
+	    cfg->evtq_log2_max > SMMUV3_Q_MAX_LOG2SIZE || cfg->sid_bits > 32)
 		return -SMMUKIT_EINVAL;
 	p = cfg->platform;
 	s = smmukit_plat_zalloc(p, sizeof(*s));
@@ -334,6 +346,9 @@ int smmukit_smmu_reset(struct smmukit_smmu *s)
 		ret = update_gbpa(s, (uint32_t)GBPA_ABORT, 0);
 		if (ret)
 			return ret;
+		if (!(smmu_read32(s, SMMUV3_GBPA) & GBPA_ABORT))
+			smmukit_warn(s->plat,
+				     "smmu: GBPA.ABORT cannot be set (no GBPA): DMA bypasses the SMMU until it is enabled again");
 	}
 	ret = write_cr0(s, 0);
 	if (ret)
@@ -413,6 +428,66 @@ int smmukit_smmu_reset(struct smmukit_smmu *s)
 	return write_cr0(s, enables);
 }
 
+/*
+ * Shutdown where GBPA cannot make a disabled SMMU abort: stay enabled with
+ * every stream aborting instead. Linear: every STE becomes abort; 2-level:
+ * every level-1 descriptor becomes invalid (SPAN 0: the SID is out of any
+ * table and its transactions abort). Then forget every cached STE, CD and
+ * translation, and turn the queues off (nothing more is written into the
+ * memory we free). The stream table itself (the linear table or the
+ * level-1 table) stays allocated for as long as the SMMU may read it:
+ * forever, as far as we know. false (nothing freed, nothing kept) if the
+ * command queue is not usable; the caller then disables the SMMU.
+ */
+static bool park_aborting(struct smmukit_smmu *s)
+{
+	uint64_t abort0 = STE0_V | smmukit_field_prep(STE0_CFG, STE0_CFG_ABORT);
+	volatile uint64_t *t = s->strtab_mem.cpu;
+	uint64_t n, bytes;
+	struct smmuv3_cmd c = { .opcode = SMMUV3_OP_CFGI_STE_RANGE };
+	int ret;
+
+	if (atomic_load_explicit(&s->failed, memory_order_acquire))
+		return false;
+	smmukit_plat_lock(s->plat, &s->cfg_lock);
+	if (s->two_level) {
+		n = UINT64_C(1) << (s->strtab_log2 - s->chunk_log2);
+		bytes = n * SMMUV3_L1STD_SIZE;
+		for (uint64_t i = 0; i < n; i++)
+			smmukit_write_once64(&t[i], 0);
+	} else {
+		n = UINT64_C(1) << s->strtab_log2;
+		bytes = n * SMMUV3_STE_SIZE;
+		/* Config=abort in DW0 makes the other words irrelevant. */
+		for (uint64_t i = 0; i < n; i++)
+			smmukit_write_once64(&t[i * SMMUV3_STE_DWORDS], abort0);
+	}
+	smmu_sync_dev(s, s->strtab_mem.pa, (size_t)bytes);
+	smmukit_plat_unlock(s->plat, &s->cfg_lock);
+
+	c.cfgi.range = SMMUV3_CFGI_RANGE_ALL;
+	ret = issue_one(s, &c);
+	if (!ret && s->info.hyp) {
+		c = (struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_EL2_ALL };
+		ret = issue_one(s, &c);
+	}
+	if (!ret) {
+		c = (struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_NSNH_ALL };
+		ret = issue_one(s, &c);
+	}
+	if (!ret)
+		ret = write_irq_ctrl(s, 0);
+	if (!ret)
+		ret = write_cr0(s, (uint32_t)CR0_SMMUEN);
+	if (ret)
+		return false;
+	s->strtab_parked = true;
+	smmukit_warn(s->plat,
+		     "smmu: GBPA not implemented: left enabled with every stream aborting (stream table of %llu bytes kept)",
+		     (unsigned long long)bytes);
+	return true;
+}
+
 void smmukit_smmu_destroy(struct smmukit_smmu *s)
 {
 	if (!s)
@@ -439,8 +514,9 @@ void smmukit_smmu_destroy(struct smmukit_smmu *s)
 		c = (struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_NSNH_ALL };
 		(void)issue_one(s, &c);
 	}
-	(void)update_gbpa(s, (uint32_t)GBPA_ABORT, 0);
-	(void)write_cr0(s, 0);
+	/* No GBPA: disabling would open a bypass, so stay on and abort. */
+	if (set_gbpa_abort(s) || !park_aborting(s))
+		(void)write_cr0(s, 0);
 	release(s);
 }
 

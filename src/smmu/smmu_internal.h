@@ -119,6 +119,11 @@ struct smmukit_smmu {
 
 	/* Set by SFM_ERR: the SMMU is disabled until reset. */
 	_Atomic bool failed;
+	/*
+	 * Set by destroy when the SMMU stays enabled, aborting every stream
+	 * (no GBPA): the stream table is then not freed. Destroy only.
+	 */
+	bool strtab_parked;
 
 	/* Counters: relaxed atomics, no lock. */
 	_Atomic uint64_t stat_events;

@@ -140,6 +140,10 @@ int smmu_strtab_alloc(struct smmukit_smmu *s)
 {
 	unsigned sid_bits = s->info.sid_bits;
 	uint64_t nchunks, bytes;
+
+	/* The embedder's bound: no table for SIDs it will never use. */
+	if (s->cfg.sid_bits && s->cfg.sid_bits < sid_bits)
+		sid_bits = s->cfg.sid_bits;
 	int ret;
 
 	s->two_level = s->info.strtab_2lvl && !s->cfg.force_linear_strtab &&
@@ -219,7 +223,9 @@ void smmu_strtab_free(struct smmukit_smmu *s)
 	}
 	smmukit_plat_free(s->plat, s->chunks, nchunks * sizeof(*s->chunks));
 	s->chunks = NULL;
-	smmukit_plat_free_pages(s->plat, &s->strtab_mem);
+	/* An SMMU left enabled (no GBPA) may still read it. */
+	if (!s->strtab_parked)
+		smmukit_plat_free_pages(s->plat, &s->strtab_mem);
 }
 
 uint64_t smmu_strtab_base_cfg(const struct smmukit_smmu *s)
