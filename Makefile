@@ -8,7 +8,7 @@ PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all run test test-asan test-tsan check-freestanding install example bench bench-instr clean deps
+.PHONY: all run test test-asan test-tsan check-freestanding qemu-test install example bench bench-instr clean deps
 
 all:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
@@ -40,8 +40,13 @@ test-tsan: deps
 
 TSAN_TESTS ?= .
 
+# The bare-metal build (cmake/aarch64-none-elf.cmake, SMMUKIT_PLATFORM=baremetal).
 check-freestanding:
 	@bash scripts/check-freestanding.sh
+
+# The bare-metal harness on QEMU's SMMUv3 (installs qemu-system-arm if needed).
+qemu-test:
+	@bash scripts/qemu-test.sh
 
 # The prefix is configured (not only given to --install) so smmukit.pc names it.
 install:
