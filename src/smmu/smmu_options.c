@@ -20,6 +20,7 @@ enum {
 	OPT_EVTQ_LOG2_MAX,
 	OPT_POLL_TIMEOUT_MS,
 	OPT_TLBI_MAX_CMDS,
+	OPT_SID_BITS,
 };
 
 #define NS_PER_MS UINT64_C(1000000)
@@ -85,6 +86,15 @@ static const struct smmukit_option smmu_opts[] = {
 		.help = "an invalidation needing more TLBI commands than this invalidates the whole context instead",
 		.id = OPT_TLBI_MAX_CMDS,
 	},
+	{
+		.name = "sid_bits",
+		.type = SMMUKIT_OPT_UINT,
+		.min = 0,
+		.max = 32,
+		.def = 0,
+		.help = "stream IDs used are below 2^N: the stream table covers only those (0: every SID the SMMU has)",
+		.id = OPT_SID_BITS,
+	},
 };
 
 static int smmu_set(void *target, const struct smmukit_option *opt,
@@ -115,6 +125,9 @@ static int smmu_set(void *target, const struct smmukit_option *opt,
 		return 0;
 	case OPT_TLBI_MAX_CMDS:
 		c->tlbi_max_cmds = (unsigned)value;
+		return 0;
+	case OPT_SID_BITS:
+		c->sid_bits = (unsigned)value;
 		return 0;
 	default:
 		return -SMMUKIT_EINVAL;

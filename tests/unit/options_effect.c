@@ -164,6 +164,19 @@ static void test_tlbi_max_cmds(void **state)
 }
 
 /* Each model.KEY sets the field the model's own profile parser sets. */
+static void test_sid_bits(void **state)
+{
+	struct harness h;
+
+	(void)state;
+	assert_int_equal(up_info(&h, "strtab=linear", "").strtab_log2, 16);
+	h_down(&h);
+	assert_int_equal(up_info(&h, "strtab=linear", "smmu.sid_bits=8").strtab_log2, 8);
+	h_down(&h);
+	assert_int_equal(up_info(&h, "", "smmu.sid_bits=6").strtab_log2, 6);
+	h_down(&h);
+}
+
 static void test_model_keys_land(void **state)
 {
 	const struct smmukit_option_table *t = &smmukit_model_option_table;
@@ -227,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_bypass_unattached),
 		cmocka_unit_test(test_poll_timeout),
 		cmocka_unit_test(test_tlbi_max_cmds),
+		cmocka_unit_test(test_sid_bits),
 		cmocka_unit_test(test_model_keys_land),
 		cmocka_unit_test(test_model_cmd_sync_ns),
 	};
