@@ -130,6 +130,7 @@ struct smmukit_smmu_stats {
 	uint64_t events_lost;	/* overflows seen */
 	uint64_t gerrors;	/* global errors handled */
 	uint64_t tlbi_fallbacks;	/* ranges done as one whole-context invalidation */
+	uint64_t msi_fallbacks;	/* CMD_SYNCs seen complete by CONS, MSI missing */
 };
 
 /*

@@ -356,6 +356,28 @@ static bool sync_done(struct sync_wait *w)
 	return atomic_load_explicit(&q->cons64, memory_order_acquire) > w->pos;
 }
 
+/*
+ * In MSI mode the MSI is only a faster notification: completion is CONS
+ * passing the sync. An MSI that never lands (an emulator advertising MSIs
+ * it does not send, a lost write) must not cost a whole timeout, so a
+ * waiter also reads CONS every MSI_CONS_EVERY polls and always before
+ * declaring a timeout; each sync found complete that way is counted.
+ */
+#define MSI_CONS_EVERY 16u
+
+static bool sync_done_by_cons(struct sync_wait *w)
+{
+	struct smmu_cmdq *q = w->q;
+
+	refresh_cons(q);
+	if (atomic_load_explicit(&q->cons64, memory_order_acquire) <= w->pos)
+		return false;
+	if (q->msi && !sync_done(w))
+		atomic_fetch_add_explicit(&q->stat_msi_fallbacks, 1,
+					  memory_order_relaxed);
+	return true;
+}
+
 /* Step 5 (no lock): wait for the sync, recovering command errors; -EIO
  * as soon as SFM_ERR is seen. */
 static int wait_for_sync(struct smmu_cmdq *q, struct sync_wait *w)
@@ -368,14 +390,15 @@ static int wait_for_sync(struct smmu_cmdq *q, struct sync_wait *w)
 			refresh_cons(q);
 		if (sync_done(w))
 			return 0;
+		if (q->msi && (polls + 1) % MSI_CONS_EVERY == 0 &&
+		    sync_done_by_cons(w))
+			return 0;
 		if (smmu_failed(q))
 			return -SMMUKIT_EIO;
 		if (gerror_due(q, &polls, start) && gerror_cmdq_active(q))
 			smmu_cmdq_handle_cerror(q);
 		if (now_ns(q) - start >= q->smmu->timeout_ns) {
-			if (!q->msi)
-				refresh_cons(q);
-			if (sync_done(w))
+			if (sync_done(w) || sync_done_by_cons(w))
 				return 0;
 			atomic_fetch_add_explicit(&q->stat_timeouts, 1,
 						  memory_order_relaxed);

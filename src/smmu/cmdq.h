@@ -66,6 +66,8 @@ struct smmu_cmdq {
 	_Atomic uint64_t stat_batches;
 	_Atomic uint64_t stat_timeouts;
 	_Atomic uint64_t stat_cerrors;
+	/* MSI mode: syncs seen complete through CONS, their MSI missing. */
+	_Atomic uint64_t stat_msi_fallbacks;
 };
 
 /* A batch of encoded commands being built by one thread (on its stack). */

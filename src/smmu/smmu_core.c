@@ -544,6 +544,7 @@ int smmukit_smmu_get_stats(struct smmukit_smmu *s,
 	out->events_lost = atomic_load(&s->stat_events_lost);
 	out->gerrors = atomic_load(&s->stat_gerrors);
 	out->tlbi_fallbacks = atomic_load(&s->stat_tlbi_fallbacks);
+	out->msi_fallbacks = atomic_load(&s->cmdq.stat_msi_fallbacks);
 	return 0;
 }
 
