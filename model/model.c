@@ -245,13 +245,17 @@ static void hook_on_free(void *arg, smmukit_phys_t pa, uint64_t len)
 {
 	struct smmukit_model *m = arg;
 
-	/* checking and coherent never change after create: no lock needed. */
-	if (!m->cfg.checking && m->cfg.coherent)
+	/*
+	 * checking never changes after create: no lock needed. The shadow
+	 * of a non-coherent device's view is kept: freeing a page does not
+	 * clean it, so memory still holds what the device last saw until
+	 * the page's next owner cleans it (a recycled table page whose
+	 * zeroing was never synced is caught, as hardware would misbehave).
+	 */
+	if (!m->cfg.checking)
 		return;
 	pthread_mutex_lock(&m->lock);
-	if (m->cfg.checking)
-		check_free_locked(m, pa, len);
-	model_shadow_drop(m, pa, len);
+	check_free_locked(m, pa, len);
 	pthread_mutex_unlock(&m->lock);
 }
 

@@ -301,7 +301,6 @@ bool model_write32(struct smmukit_model *m, uint64_t pa, uint32_t val);
 bool model_copy(struct smmukit_model *m, uint64_t pa, void *buf, uint64_t len,
 		bool to_mem);
 void model_shadow_sync(struct smmukit_model *m, uint64_t pa, uint64_t len);
-void model_shadow_drop(struct smmukit_model *m, uint64_t pa, uint64_t len);
 void model_shadow_free(struct smmukit_model *m);
 
 /* model_cmdq.c */

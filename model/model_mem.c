@@ -13,7 +13,9 @@
  * dma_sync_for_device. The shadow map holds those snapshots; reading a word
  * whose memory differs from its snapshot (or a never-synced non-zero word)
  * is a sync violation: reported, and the device sees the stale snapshot.
- * Runs under the model lock.
+ * Snapshots outlive free_pages (freeing cleans nothing): a recycled page is
+ * seen as its old contents until its new owner syncs it. Runs under the
+ * model lock.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -120,21 +122,6 @@ void model_shadow_sync(struct smmukit_model *m, uint64_t pa, uint64_t len)
 		return;
 	for (uint64_t a = start; a < end; a += 8, p++)
 		shadow_put(&m->shadow, a, smmukit_read_once64(p));
-}
-
-void model_shadow_drop(struct smmukit_model *m, uint64_t pa, uint64_t len)
-{
-	struct shadow_map *s = &m->shadow;
-
-	if (m->cfg.coherent || !s->cap)
-		return;
-	for (size_t i = 0; i < s->cap; i++) {
-		uint64_t k = s->keys[i];
-
-		if (k != SHADOW_EMPTY && k != SHADOW_TOMB && k - 1 >= pa &&
-		    k - 1 - pa < len)
-			s->keys[i] = SHADOW_TOMB;
-	}
 }
 
 static void sync_violation(struct smmukit_model *m, uint64_t pa, uint64_t cur,
