@@ -881,6 +881,10 @@ int tool_cmd_dma(int argc, char **argv)
 			json = true;
 		} else if (tool_stack_parse_arg(&cfg, argc, argv, &i)) {
 			continue;
+		} else if (!strcmp(a, "--") && i + 1 < argc) {
+			if (i + 2 < argc)
+				tool_fail("dma: one script at most (see smmukit dma --help)");
+			path = argv[++i];
 		} else if (a[0] == '-' && a[1]) {
 			tool_fail("dma: unknown option '%s' (see smmukit dma --help)",
 				  a);
@@ -891,7 +895,8 @@ int tool_cmd_dma(int argc, char **argv)
 		}
 	}
 	if (tool_script_open(&script, path))
-		tool_fail("dma: cannot open '%s'", path);
+		tool_fail("dma: cannot read script '%s': %s", path,
+			  tool_script_open_error());
 	run = calloc(1, sizeof(*run));
 	op = malloc(sizeof(*op));
 	if (!run || !op)

@@ -17,17 +17,31 @@ int tool_cmd_info(int argc, char **argv);
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: smmukit info [--model KEY=VAL,...] [--json]\n"
+		"usage: smmukit info [--model KEY=VAL,...] [--profile NAME|PATH] [--json]\n"
+		"       smmukit --cmdline \"smmu.KEY=V model.KEY=V ...\" info ...\n"
 		"\n"
-		"Brings the SMMUv3 driver up on the hardware model and prints what\n"
-		"it found. smmukit --cmdline \"smmu.KEY=V model.KEY=V ...\" info (or\n"
-		"$SMMUKIT_CMDLINE) sets driver and model options (smmukit options).\n"
-		"Model keys (smmukit model --help): stages=s1|s2|s1s2,\n"
-		"strtab=linear|2lvl, ril, msi, sev, coherent, hyp, asid16, vmid16,\n"
-		"sidsize=N, cmdq_log2=N, evtq_log2=N, oas=N, gran=4k+16k+64k.\n"
-		"With --json, stdout is one object:\n"
-		"  {\"features\":{...},\"ias\":N,\"oas\":N,\"cmdq_entries\":N,\n"
-		"   \"evtq_entries\":N,\"strtab\":\"linear\"|\"2-level\"}\n");
+		"Brings the SMMUv3 driver up on the hardware model and prints what it\n"
+		"found: version and ID registers, features, address sizes, ASID/VMID\n"
+		"bits, page sizes, queue sizes, CMD_SYNC completion mode and the stream\n"
+		"table format it chose. The driver's one-line probe summary goes to\n"
+		"stderr. smmukit --cmdline (or $SMMUKIT_CMDLINE) sets driver (smmu.*)\n"
+		"and model profile (model.*) options; smmukit options lists them.\n"
+		"\n");
+	tool_model_keys_usage(f);
+	fprintf(f,
+		"Profiles (--profile): 'zero' (the default), a NAME.profile in\n"
+		"%s ($SMMUKIT_PROFILE_DIR), or a path.\n"
+		"\n"
+		"With --json, stdout is one object carrying all of the above:\n"
+		"  {\"version\":\"3.N\",\"iidr\":\"0x...\",\"aidr\":\"0x...\",\n"
+		"   \"idr\":[\"0x...\" x6],\"features\":{\"s1\":B,...,\"pri\":B},\n"
+		"   \"ias\":N,\"oas\":N,\"asid_bits\":N,\"vmid_bits\":N,\n"
+		"   \"pgsize_bitmap\":\"0x...\",\"page_sizes\":[\"4K\",\"2M\",...],\n"
+		"   \"cmdq_entries\":N,\"evtq_entries\":N,\"sync\":\"msi\"|\"polled\",\n"
+		"   \"strtab\":\"linear\"|\"2-level\",\"sid_bits\":N,\"strtab_sid_bits\":N,\n"
+		"   \"strtab_split\":N|null}\n"
+		"\n", tool_profile_dir());
+	tool_exit_status_usage(f);
 }
 
 static const char *yn(bool b)
@@ -35,43 +49,84 @@ static const char *yn(bool b)
 	return b ? "true" : "false";
 }
 
+#define FEATURES(F) \
+	F(s1) F(s2) F(ril) F(msi) F(sev) F(coherent) F(hyp) F(asid16) \
+	F(vmid16) F(strtab_2lvl) F(btm) F(ats) F(pri)
+
+/* "4K", "2M", "1G": one page or block size. */
+static const char *size_str(char *buf, size_t len, uint64_t size)
+{
+	static const char units[] = "KMGTP";
+	unsigned u = 0;
+
+	size >>= 10;
+	while (size >= 1024 && !(size & 1023) && u + 1 < sizeof(units) - 1) {
+		size >>= 10;
+		u++;
+	}
+	snprintf(buf, len, "%llu%c", (unsigned long long)size, units[u]);
+	return buf;
+}
+
 static void print_json(const struct smmukit_smmu_info *in)
 {
-	printf("{\"features\":{\"s1\":%s,\"s2\":%s,\"ril\":%s,\"msi\":%s,"
-	       "\"sev\":%s,\"coherent\":%s,\"hyp\":%s,\"asid16\":%s,"
-	       "\"vmid16\":%s,\"strtab_2lvl\":%s},\"ias\":%u,\"oas\":%u,"
-	       "\"cmdq_entries\":%llu,\"evtq_entries\":%llu,\"strtab\":\"%s\"}\n",
-	       yn(in->s1), yn(in->s2), yn(in->ril), yn(in->msi), yn(in->sev),
-	       yn(in->coherent), yn(in->hyp), yn(in->asid16), yn(in->vmid16),
-	       yn(in->strtab_2lvl), in->ias, in->oas,
+	char b[24];
+	bool first = true;
+
+	printf("{\"version\":\"3.%u\",\"iidr\":\"0x%08x\",\"aidr\":\"0x%02x\",\"idr\":[",
+	       in->aidr & 0xf, in->iidr, in->aidr);
+	for (unsigned i = 0; i < 6; i++)
+		printf("%s\"0x%08x\"", i ? "," : "", in->idr[i]);
+	printf("],\"features\":{");
+#define F(n) printf("%s\"" #n "\":%s", first ? "" : ",", yn(in->n)); first = false;
+	FEATURES(F)
+#undef F
+	printf("},\"ias\":%u,\"oas\":%u,\"asid_bits\":%u,\"vmid_bits\":%u,"
+	       "\"pgsize_bitmap\":\"0x%llx\",\"page_sizes\":[",
+	       in->ias, in->oas, in->asid_bits, in->vmid_bits,
+	       (unsigned long long)in->pgsize_bitmap);
+	first = true;
+	for (unsigned bit = 0; bit < 64; bit++)
+		if (in->pgsize_bitmap & (UINT64_C(1) << bit)) {
+			printf("%s\"%s\"", first ? "" : ",",
+			       size_str(b, sizeof(b), UINT64_C(1) << bit));
+			first = false;
+		}
+	printf("],\"cmdq_entries\":%llu,\"evtq_entries\":%llu,\"sync\":\"%s\","
+	       "\"strtab\":\"%s\",\"sid_bits\":%u,\"strtab_sid_bits\":%u,"
+	       "\"strtab_split\":",
 	       1ULL << in->cmdq_log2, 1ULL << in->evtq_log2,
-	       in->strtab_2lvl_used ? "2-level" : "linear");
+	       in->msi_sync ? "msi" : "polled",
+	       in->strtab_2lvl_used ? "2-level" : "linear", in->sid_bits,
+	       in->strtab_log2);
+	if (in->strtab_2lvl_used)
+		printf("%u}\n", in->strtab_split);
+	else
+		printf("null}\n");
 }
 
 static void print_text(const struct smmukit_smmu_info *in)
 {
-	static const struct {
-		const char *name;
-		size_t off;
-	} feats[] = {
-#define F(n) { #n, offsetof(struct smmukit_smmu_info, n) }
-		F(s1), F(s2), F(ril), F(msi), F(sev), F(coherent), F(hyp),
-		F(asid16), F(vmid16), F(strtab_2lvl), F(btm), F(ats), F(pri),
-#undef F
-	};
+	char b[24];
 
 	printf("SMMUv3.%u, IIDR 0x%08x, AIDR 0x%02x\n", in->aidr & 0xf,
 	       in->iidr, in->aidr);
-	printf("IDR0 0x%08x  IDR1 0x%08x  IDR3 0x%08x  IDR5 0x%08x\n",
-	       in->idr[0], in->idr[1], in->idr[3], in->idr[5]);
+	printf("IDR0 0x%08x  IDR1 0x%08x  IDR2 0x%08x\n"
+	       "IDR3 0x%08x  IDR4 0x%08x  IDR5 0x%08x\n",
+	       in->idr[0], in->idr[1], in->idr[2], in->idr[3], in->idr[4],
+	       in->idr[5]);
 	printf("features:");
-	for (size_t i = 0; i < sizeof(feats) / sizeof(feats[0]); i++)
-		if (*(const bool *)((const char *)in + feats[i].off))
-			printf(" %s", feats[i].name);
+#define F(n) if (in->n) printf(" " #n);
+	FEATURES(F)
+#undef F
 	printf("\n");
 	printf("ias %u bits, oas %u bits, ASID %u bits, VMID %u bits\n",
 	       in->ias, in->oas, in->asid_bits, in->vmid_bits);
-	printf("page sizes: 0x%llx\n", (unsigned long long)in->pgsize_bitmap);
+	printf("page sizes:");
+	for (unsigned bit = 0; bit < 64; bit++)
+		if (in->pgsize_bitmap & (UINT64_C(1) << bit))
+			printf(" %s", size_str(b, sizeof(b), UINT64_C(1) << bit));
+	printf("  (bitmap 0x%llx)\n", (unsigned long long)in->pgsize_bitmap);
 	printf("command queue: %llu entries (%s CMD_SYNC completion)\n",
 	       1ULL << in->cmdq_log2, in->msi_sync ? "MSI" : "polled");
 	printf("event queue: %llu entries\n", 1ULL << in->evtq_log2);
@@ -98,7 +153,8 @@ int tool_cmd_info(int argc, char **argv)
 	struct smmukit_platform *plat = NULL;
 	struct smmukit_model *m = NULL;
 	struct smmukit_smmu *s = NULL;
-	const char *features = NULL;
+	const char *profile = "zero", *v;
+	char features[1024] = "";
 	bool json = false;
 	char err[256];
 	int ret;
@@ -111,22 +167,25 @@ int tool_cmd_info(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(a, "--json")) {
 			json = true;
-		} else if (!strcmp(a, "--model")) {
-			if (i + 1 >= argc)
-				tool_fail("info: --model needs a value");
-			features = argv[++i];
-		} else if (!strncmp(a, "--model=", 8)) {
-			features = a + 8;
+		} else if (tool_arg_value("info", argc, argv, &i, "--model", &v)) {
+			tool_append_keys("info", features, sizeof(features), v);
+		} else if (tool_arg_value("info", argc, argv, &i, "--profile", &v)) {
+			profile = v;
+		} else if (!strcmp(a, "--")) {
+			if (i + 1 < argc)
+				tool_fail("info: takes no arguments ('%s')", argv[i + 1]);
 		} else {
 			tool_fail("info: unknown argument '%s' (see smmukit info --help)",
 				  a);
 		}
 	}
 	smmukit_model_config_default(&mcfg);
-	if (features && smmukit_model_config_parse(&mcfg, features, err,
-						   sizeof(err)))
-		tool_fail("info: %s", err);
-	smmukit_model_profile_zero(&prof);
+	if (features[0] && smmukit_model_config_parse(&mcfg, features, err,
+						      sizeof(err)))
+		tool_fail("info: --model: %s", err);
+	if (smmukit_model_profile_load(&prof, profile, tool_profile_dir(), err,
+				       sizeof(err)))
+		tool_fail("info: --profile: %s", err);
 	tool_options_apply("info", tool_globals.cmdline,
 			   &(struct tool_option_targets){ .smmu = &scfg,
 							  .model = &prof });

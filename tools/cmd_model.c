@@ -49,17 +49,27 @@ static void usage(FILE *f)
 		"RAM starts at 0x80000000 (1 GiB). Event records, command errors,\n"
 		"refused register writes and stale accesses are printed as they happen;\n"
 		"--trace adds every consumed command and completed CMD_SYNC.\n"
-		"Model keys: stages=s1|s2|s1s2 strtab=linear|2lvl ril msi sev coherent\n"
-		"hyp asid16 vmid16 sidsize= ssidsize= cmdq_log2= evtq_log2= oas= gran=\n"
-		"checking cmdq_stall. Profiles: 'zero' or a file in %s\n"
-		"or a path; --cmdline model.KEY=V overrides one profile key.\n"
-		"A bad line prints its number and the command exits 2.\n",
+		"Numbers: decimal or 0x hex, K/M/G suffixes. Limits: a line at most %u\n"
+		"bytes and %u words; dma LEN 1..%llu; peek LEN 1..4096; SID < 2^32,\n"
+		"SSID < 2^20.\n"
+		"A DMA that faults prints its event (\"ABORT\": an abort without an\n"
+		"event record); that is a result, not a failure.\n"
+		"\n",
+		TOOL_SCRIPT_MAX_LINE, MAX_TOK, (unsigned long long)MAX_DMA_LEN);
+	tool_model_keys_usage(f);
+	fprintf(f,
+		"Profiles (--profile): 'zero' (no timing, the default), a NAME.profile\n"
+		"in %s ($SMMUKIT_PROFILE_DIR), or a path;\n"
+		"smmukit --cmdline \"model.KEY=V\" overrides one profile key (smmukit\n"
+		"options lists them).\n"
+		"\n",
 		tool_profile_dir());
+	tool_exit_status_usage(f);
 }
 
 static const char *event_name(unsigned ev)
 {
-	return ev == SMMUKIT_MODEL_ABORT ? "ABORT" : smmuv3_event_name(ev);
+	return smmukit_model_event_name(ev);
 }
 
 static void on_trace(void *arg, const struct smmukit_model_trace_rec *r)
@@ -472,27 +482,31 @@ int tool_cmd_model(int argc, char **argv)
 	struct smmukit_model_profile prof;
 	struct model_run run = { 0 };
 	struct tool_script script;
-	const char *features = NULL, *profile = "zero", *path = "-";
-	char err[256], *tok[MAX_TOK];
+	const char *profile = "zero", *path = "-", *v;
+	char features[1024] = "", err[256], *tok[MAX_TOK];
+	bool opts_done = false;
 	int i, n, ret;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+		if (opts_done) {
+			if (i != argc - 1)
+				tool_fail("model: one script at most (see smmukit model --help)");
+			path = a;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
 			return 0;
 		} else if (!strcmp(a, "--json")) {
 			run.json = true;
 		} else if (!strcmp(a, "--trace")) {
 			run.trace = true;
-		} else if (!strcmp(a, "--model") || !strcmp(a, "--profile")) {
-			if (i + 1 >= argc)
-				tool_fail("model: %s needs a value", a);
-			if (a[2] == 'm')
-				features = argv[++i];
-			else
-				profile = argv[++i];
+		} else if (tool_arg_value("model", argc, argv, &i, "--model", &v)) {
+			tool_append_keys("model", features, sizeof(features), v);
+		} else if (tool_arg_value("model", argc, argv, &i, "--profile", &v)) {
+			profile = v;
+		} else if (!strcmp(a, "--")) {
+			opts_done = true;
 		} else if (a[0] == '-' && a[1]) {
 			tool_fail("model: unknown option '%s' (see smmukit model --help)",
 				  a);
@@ -503,9 +517,9 @@ int tool_cmd_model(int argc, char **argv)
 		}
 	}
 	smmukit_model_config_default(&cfg);
-	if (features && smmukit_model_config_parse(&cfg, features, err,
-						   sizeof(err)))
-		tool_fail("model: %s", err);
+	if (features[0] && smmukit_model_config_parse(&cfg, features, err,
+						      sizeof(err)))
+		tool_fail("model: --model: %s", err);
 	ret = smmukit_model_profile_load(&prof, profile, tool_profile_dir(), err,
 					 sizeof(err));
 	if (ret)
@@ -514,7 +528,8 @@ int tool_cmd_model(int argc, char **argv)
 	tool_options_apply("model", tool_globals.cmdline,
 			   &(struct tool_option_targets){ .model = &prof });
 	if (tool_script_open(&script, path))
-		tool_fail("model: cannot open '%s'", path);
+		tool_fail("model: cannot read script '%s': %s", path,
+			  tool_script_open_error());
 	ret = smmukit_posix_create(&pc, &run.plat);
 	if (ret)
 		tool_fail("model: platform: %s", tool_errname(ret));

@@ -26,6 +26,7 @@ static void usage(FILE *f)
 		"  {\"key\":\"iommu.strict\",\"legacy\":\"iommu.non_strict\"|null,\n"
 		"   \"type\":\"bool\"|\"uint\"|\"enum\",\"range\":\"0|1\",\"default\":\"1\",\n"
 		"   \"help\":\"...\"}\n");
+	tool_exit_status_usage(f);
 }
 
 static const char *type_name(enum smmukit_option_type t)

@@ -18,6 +18,7 @@
 #define MAX_TOK 6
 
 struct pgt_opts {
+	bool help;
 	unsigned stage;
 	uint64_t granule;
 	unsigned ias, oas;
@@ -57,22 +58,33 @@ static void usage(FILE *f)
 		"Numbers are decimal or 0x hex; SIZE may end in K, M or G. '#' starts a\n"
 		"comment. Memory is mapped normal write-back cacheable; without x it is\n"
 		"also execute-never. Defaults: stage 1, 4k granule, ias 48, oas 48.\n"
-		"A bad line prints its number and the command exits 2.\n"
+		"Limits: ias and oas 32..48 bits (52 with the 64k granule); a line at\n"
+		"most %u bytes; numbers fit 64 bits.\n"
+		"Output, one line per command (--json: one object per line):\n"
+		"  {\"op\":\"map\",\"ret\":0}  {\"op\":\"unmap\",\"ret\":BYTES}\n"
+		"  {\"op\":\"translate\",\"iova\":\"0x...\",\"pa\":\"0x...\"|null}\n"
+		"  {\"op\":\"dump\",\"root\":\"0x...\",\"entries\":[{\"table\":..,\"level\":..,\n"
+		"   \"index\":..,\"desc\":..},...]}\n"
+		"A failed map or unmap adds \"err\":\"ENAME\" to its negative ret (text:\n"
+		"\"map: error EEXIST (-17)\") and the script goes on; an address that is not\n"
+		"mapped translates to null, which is a result, not a failure.\n"
 		"\n"
 		"--selftest runs the classic LPAE self-test (empty table, each page size\n"
 		"maps and translates, overlaps fail, partial unmap refused, full unmap\n"
 		"and remap, highest slot) over every stage x granule x ias <= oas and\n"
-		"prints a summary; exit status 1 if any configuration fails.\n");
+		"prints a table per stage and granule and a summary line; exit status 1\n"
+		"if any configuration fails. With --json, one object per configuration\n"
+		"and a last summary object {\"op\":\"selftest\",\"pass\":N,\"fail\":N,...}.\n"
+		"\n", TOOL_SCRIPT_MAX_LINE);
+	tool_exit_status_usage(f);
 }
 
 static unsigned parse_bits(const char *flag, const char *v)
 {
 	uint64_t n;
 
-	if (!v)
-		tool_fail("pgtable: %s needs a value", flag);
 	if (!tool_parse_u64(v, false, &n) || n > 64)
-		tool_fail("pgtable: %s: bad number of bits '%s'", flag, v);
+		tool_fail("pgtable: %s %s: not a number of bits (32..52)", flag, v);
 	return (unsigned)n;
 }
 
@@ -85,38 +97,42 @@ static void parse_opts(int argc, char **argv, struct pgt_opts *o)
 	o->json = false;
 	o->selftest = false;
 	o->script = NULL;
+	o->help = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		const char *v;
 
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage(stdout);
-			exit(0);
+			o->help = true;
+			return;
 		} else if (!strcmp(a, "--json")) {
 			o->json = true;
 		} else if (!strcmp(a, "--selftest")) {
 			o->selftest = true;
-		} else if (!strcmp(a, "--stage")) {
-			if (!v || (strcmp(v, "1") && strcmp(v, "2")))
-				tool_fail("pgtable: --stage must be 1 or 2");
+		} else if (tool_arg_value("pgtable", argc, argv, &i, "--stage", &v)) {
+			if (strcmp(v, "1") && strcmp(v, "2"))
+				tool_fail("pgtable: --stage %s: must be 1 or 2", v);
 			o->stage = (unsigned)(v[0] - '0');
-			i++;
-		} else if (!strcmp(a, "--granule")) {
-			if (v && (!strcasecmp(v, "4k") || !strcmp(v, "4096")))
+		} else if (tool_arg_value("pgtable", argc, argv, &i, "--granule", &v)) {
+			if (!strcasecmp(v, "4k") || !strcmp(v, "4096"))
 				o->granule = SMMUKIT_SZ_4K;
-			else if (v && (!strcasecmp(v, "16k") || !strcmp(v, "16384")))
+			else if (!strcasecmp(v, "16k") || !strcmp(v, "16384"))
 				o->granule = SMMUKIT_SZ_16K;
-			else if (v && (!strcasecmp(v, "64k") || !strcmp(v, "65536")))
+			else if (!strcasecmp(v, "64k") || !strcmp(v, "65536"))
 				o->granule = SMMUKIT_SZ_64K;
 			else
-				tool_fail("pgtable: --granule must be 4k, 16k or 64k");
-			i++;
-		} else if (!strcmp(a, "--ias")) {
-			o->ias = parse_bits(a, v);
-			i++;
-		} else if (!strcmp(a, "--oas")) {
-			o->oas = parse_bits(a, v);
-			i++;
+				tool_fail("pgtable: --granule %s: must be 4k, 16k or 64k", v);
+		} else if (tool_arg_value("pgtable", argc, argv, &i, "--ias", &v)) {
+			o->ias = parse_bits("--ias", v);
+		} else if (tool_arg_value("pgtable", argc, argv, &i, "--oas", &v)) {
+			o->oas = parse_bits("--oas", v);
+		} else if (!strcmp(a, "--") && i + 1 < argc) {
+			if (o->script || i + 2 < argc)
+				tool_fail("pgtable: only one script may be given");
+			o->script = argv[i + 1];
+			return;
+		} else if (!strcmp(a, "--")) {
+			return;
 		} else if (a[0] == '-' && a[1] != '\0') {
 			tool_fail("pgtable: unknown option '%s' (see smmukit pgtable --help)", a);
 		} else if (o->script) {
@@ -125,6 +141,24 @@ static void parse_opts(int argc, char **argv, struct pgt_opts *o)
 			o->script = a;
 		}
 	}
+}
+
+/*
+ * The address sizes the page-table code accepts, checked here so the
+ * message can say the range (the library only says EINVAL).
+ */
+static void check_sizes(const struct pgt_opts *o)
+{
+	unsigned max = o->granule == SMMUKIT_SZ_64K ? 52 : 48;
+	const char *g = o->granule == SMMUKIT_SZ_4K ? "4K" :
+			o->granule == SMMUKIT_SZ_16K ? "16K" : "64K";
+
+	if (o->ias < 32 || o->ias > max)
+		tool_fail("pgtable: --ias %u: must be 32..%u for stage %u with %s granule",
+			  o->ias, max, o->stage, g);
+	if (o->oas < 32 || (o->oas > 48 && !(o->oas == 52 && max == 52)))
+		tool_fail("pgtable: --oas %u: must be 32..48%s for stage %u with %s granule",
+			  o->oas, max == 52 ? " or 52" : "", o->stage, g);
 }
 
 /* Script errors: line number and reason, exit 2. */
@@ -389,7 +423,10 @@ static int run_selftest(bool json)
 
 static void print_ret(const char *op, int64_t ret, bool json)
 {
-	if (json)
+	if (json && ret < 0)
+		printf("{\"op\":\"%s\",\"ret\":%lld,\"err\":\"%s\"}\n", op,
+		       (long long)ret, tool_errname((int)ret));
+	else if (json)
 		printf("{\"op\":\"%s\",\"ret\":%lld}\n", op, (long long)ret);
 	else if (ret < 0)
 		printf("%s: error %s (%lld)\n", op, tool_errname((int)ret),
@@ -400,14 +437,17 @@ static void print_ret(const char *op, int64_t ret, bool json)
 		printf("unmap: %lld bytes\n", (long long)ret);
 }
 
-static void run_line(struct smmukit_pgtable *pgt, struct smmukit_platform *plat,
+/* Returns false when the operation failed (exit status 1). */
+static bool run_line(struct smmukit_pgtable *pgt, struct smmukit_platform *plat,
 		     char **tok, int n, unsigned lineno, bool json)
 {
 	char hb[2][20];
+	bool ok = true;
 
 	if (!strcmp(tok[0], "map")) {
 		uint64_t iova, pa, size;
 		unsigned prot;
+		int ret;
 
 		if (n != 5)
 			bad_line(lineno, "usage: map IOVA PADDR SIZE PROT", NULL);
@@ -415,8 +455,9 @@ static void run_line(struct smmukit_pgtable *pgt, struct smmukit_platform *plat,
 		pa = parse_num(lineno, "bad PADDR", tok[2], false);
 		size = parse_num(lineno, "bad SIZE", tok[3], true);
 		prot = parse_prot(lineno, tok[4]);
-		print_ret("map", smmukit_pgtable_map(pgt, iova, pa, size, prot, NULL),
-			  json);
+		ret = smmukit_pgtable_map(pgt, iova, pa, size, prot, NULL);
+		ok = ret >= 0;
+		print_ret("map", ret, json);
 	} else if (!strcmp(tok[0], "unmap")) {
 		struct smmukit_iotlb_gather gather;
 		uint64_t iova, size;
@@ -430,6 +471,7 @@ static void run_line(struct smmukit_pgtable *pgt, struct smmukit_platform *plat,
 		ret = smmukit_pgtable_unmap(pgt, iova, size, &gather);
 		/* The no-op flush ops stand in for the driver's iotlb_sync. */
 		smmukit_pgtable_free_freelist(plat, &gather);
+		ok = ret >= 0;
 		print_ret("unmap", ret, json);
 	} else if (!strcmp(tok[0], "translate")) {
 		uint64_t iova;
@@ -462,6 +504,7 @@ static void run_line(struct smmukit_pgtable *pgt, struct smmukit_platform *plat,
 		bad_line(lineno, "unknown command", tok[0]);
 	}
 	fflush(stdout);
+	return ok;
 }
 
 int tool_cmd_pgtable(int argc, char **argv);	/* also in main.c */
@@ -475,9 +518,14 @@ int tool_cmd_pgtable(int argc, char **argv)
 	struct smmukit_pgtable *pgt;
 	struct tool_script script;
 	char *tok[MAX_TOK];
+	bool failed = false;
 	int n, ret;
 
 	parse_opts(argc, argv, &o);
+	if (o.help) {
+		usage(stdout);
+		return 0;
+	}
 	/* No SMMU, core or model here, but a bad option string is still bad. */
 	tool_options_apply("pgtable", tool_globals.cmdline, NULL);
 	if (o.selftest) {
@@ -485,8 +533,10 @@ int tool_cmd_pgtable(int argc, char **argv)
 			tool_fail("pgtable: --selftest takes no script");
 		return run_selftest(o.json);
 	}
+	check_sizes(&o);
 	if (tool_script_open(&script, o.script))
-		tool_fail("pgtable: cannot open script '%s'", o.script);
+		tool_fail("pgtable: cannot read script '%s': %s",
+			  o.script ? o.script : "-", tool_script_open_error());
 	pcfg.log_level = SMMUKIT_LOG_WARN;
 	ret = smmukit_posix_create(&pcfg, &plat);
 	if (ret)
@@ -502,15 +552,18 @@ int tool_cmd_pgtable(int argc, char **argv)
 	if (ret)
 		tool_fail("pgtable: stage %u, granule %llu, ias %u, oas %u: %s",
 			  o.stage, (unsigned long long)o.granule, o.ias, o.oas,
-			  ret == -SMMUKIT_EINVAL ? "unsupported configuration" :
-			  tool_errname(ret));
+			  ret == -SMMUKIT_EINVAL ?
+				  "unsupported configuration (no start level the "
+				  "architecture allows within 16 concatenated root tables)" :
+				  tool_errname(ret));
 	while ((n = tool_script_next(&script, tok, MAX_TOK)) != 0) {
 		if (n < 0)
 			bad_line(script.lineno, tool_script_strerror(n), NULL);
-		run_line(pgt, plat, tok, n, script.lineno, o.json);
+		if (!run_line(pgt, plat, tok, n, script.lineno, o.json))
+			failed = true;
 	}
 	smmukit_pgtable_free(pgt);
 	smmukit_posix_destroy(plat);
 	tool_script_close(&script);
-	return 0;
+	return failed ? 1 : 0;
 }

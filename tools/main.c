@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "smmukit/version.h"
 #include "tool.h"
 
 /* Subcommands: each lives in tools/cmd_<name>.c. */
@@ -27,11 +28,16 @@ struct tool_globals tool_globals;
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: smmukit [--cmdline \"KEY=VALUE ...\"] SUBCOMMAND [ARGS]\n"
-		   "       (or $SMMUKIT_CMDLINE; smmukit options lists the keys)\n\n"
+		   "       smmukit --help | --version | --help-options\n"
+		   "       (--cmdline=..., or $SMMUKIT_CMDLINE; smmukit options lists the keys)\n\n"
 		   "subcommands:\n");
 	for (size_t i = 0; commands[i].name; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\n'smmukit SUBCOMMAND --help' describes each.\n");
+	fprintf(f, "\n'smmukit SUBCOMMAND --help' describes each. Every subcommand takes\n"
+		   "--opt VALUE or --opt=VALUE, and '--' ends its options.\n"
+		   "Environment: SMMUKIT_CMDLINE (as --cmdline), SMMUKIT_PROFILE_DIR (where\n"
+		   "named model profiles are; now %s).\n", tool_profile_dir());
+	tool_exit_status_usage(f);
 }
 
 int main(int argc, char **argv)
@@ -52,10 +58,17 @@ int main(int argc, char **argv)
 			tool_globals.cmdline_source = "--cmdline";
 			i++;
 		} else if (!strcmp(argv[i], "--help-options")) {
-			return tool_cmd_options(argc - i, argv + i);
+			return tool_finish_output(tool_cmd_options(argc - i, argv + i));
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
-			return 0;
+			return tool_finish_output(0);
+		} else if (!strcmp(argv[i], "--version")) {
+			printf("smmukit %s (library %s)\n", SMMUKIT_VERSION_STRING,
+			       smmukit_version());
+			return tool_finish_output(0);
+		} else if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
 		} else {
 			tool_fail("unknown option '%s' (see smmukit --help)", argv[i]);
 		}
@@ -64,6 +77,6 @@ int main(int argc, char **argv)
 		tool_fail("no subcommand given (see smmukit --help)");
 	for (size_t c = 0; commands[c].name; c++)
 		if (!strcmp(argv[i], commands[c].name))
-			return commands[c].run(argc - i, argv + i);
+			return tool_finish_output(commands[c].run(argc - i, argv + i));
 	tool_fail("unknown subcommand '%s' (see smmukit --help)", argv[i]);
 }

@@ -76,23 +76,71 @@ bool tool_parse_u64(const char *s, bool allow_suffix, uint64_t *out);
 /*
  * Script reader: yields trimmed, non-empty, non-comment lines split into at
  * most max_tok whitespace-separated tokens. Returns the token count, 0 at end
- * of input, or a negative TOOL_SCRIPT_* error (tool_script_strerror() says
- * which). s->lineno is the line's number, counted once however long it is.
+ * of input, or a negative TOOL_SCRIPT_* error; tool_script_strerror() gives
+ * the last error's message with its limit ("line too long (max 4096 bytes)",
+ * "too many words (max 6)", "read error: Is a directory"). s->lineno is the
+ * line's number, counted once however long it is.
+ *
+ * Bounded work per line: a command line is refused as soon as it passes
+ * TOOL_SCRIPT_MAX_LINE bytes (so /dev/zero or an endless line fails at
+ * once), a comment line once it passes TOOL_SCRIPT_MAX_COMMENT. Outside
+ * comments only printable ASCII, tab and CR are accepted, so no input byte
+ * reaches an error message or the output raw.
  */
 #define TOOL_SCRIPT_TOO_MANY (-1)
 #define TOOL_SCRIPT_TOO_LONG (-2)
+#define TOOL_SCRIPT_BINARY (-3)
+#define TOOL_SCRIPT_READ_ERROR (-4)
+#define TOOL_SCRIPT_MAX_LINE 4096
+#define TOOL_SCRIPT_MAX_COMMENT (1u << 20)
 struct tool_script {
 	FILE *f;
 	bool owned;
 	unsigned lineno;
-	char buf[4096];
+	char buf[TOOL_SCRIPT_MAX_LINE + 1];
 };
+/*
+ * Opens path, or standard input for NULL or "-". Returns 0, or -1 and
+ * tool_script_open_error() says why ("Is a directory", "Bad file
+ * descriptor" for a closed standard input). On a terminal it prints a
+ * one-line hint on stderr instead of waiting silently.
+ */
 int tool_script_open(struct tool_script *s, const char *path_or_dash);
+const char *tool_script_open_error(void);
 void tool_script_close(struct tool_script *s);
 int tool_script_next(struct tool_script *s, char **tok, int max_tok);
+const char *tool_script_strerror(int n);
+
+/*
+ * Argument helpers, so every subcommand takes "--opt value", "--opt=value"
+ * and "--" (end of options) the same way.
+ *
+ * tool_arg_value: if argv[*i] is name or name=VALUE, sets *val (the next
+ * argument, *i advanced past it, or what follows '=') and returns true;
+ * a missing value is a usage error naming cmd and name.
+ */
+bool tool_arg_value(const char *cmd, int argc, char **argv, int *i,
+		    const char *name, const char **val);
+
+/*
+ * Appends a comma-separated list of model keys to buf (cap bytes): a
+ * repeated --model adds to the earlier ones. Usage error past cap.
+ */
+void tool_append_keys(const char *cmd, char *buf, size_t cap, const char *keys);
+
+/* The model feature keys (--model), one paragraph, for every --help. */
+void tool_model_keys_usage(FILE *f);
+/* The exit status convention, one paragraph, for every --help. */
+void tool_exit_status_usage(FILE *f);
+
+/*
+ * Standard output checked at the end (main() does this after every
+ * subcommand): a write error (a full disk, /dev/full) is reported on
+ * stderr and turns status 0 into 1.
+ */
+int tool_finish_output(int status);
 
 /* "0x..." formatting into a caller buffer of at least 19 bytes. */
-const char *tool_script_strerror(int n);
 
 const char *tool_hex(char *buf, uint64_t v);
 

@@ -64,19 +64,17 @@ bool tool_stack_parse_arg(struct tool_stack_config *cfg, int argc,
 void tool_stack_usage(FILE *f)
 {
 	fprintf(f,
-		"Stack options:\n"
-		"  --model KEYS        model features, KEY=VAL,... (repeat to add):\n"
-		"                      stages=s1|s2|s1s2 strtab=linear|2lvl ril msi sev\n"
-		"                      coherent hyp asid16 vmid16 sidsize=N ssidsize=N\n"
-		"                      cmdq_log2=N evtq_log2=N oas=N gran=4k+16k+64k\n"
+		"Stack options (--opt VALUE or --opt=VALUE):\n"
+		"  --model KEYS        model features, KEY=VAL,... (repeat to add; below)\n"
 		"  --profile NAME|PATH model timing profile: 'zero' (default), a name\n"
-		"                      in %s, or a path\n"
+		"                      in %s ($SMMUKIT_PROFILE_DIR), or a path\n"
 		"  smmukit --cmdline \"...\" (or $SMMUKIT_CMDLINE): iommu.strict=0|1,\n"
 		"                      iommu.non_strict=0|1, iommu.passthrough=0|1,\n"
 		"                      iommu.fq_mode=percpu|single, iommu.fq_size=N,\n"
 		"                      iommu.fq_timeout_ms=N, smmu.KEY=V,\n"
 		"                      model.PROFILE_KEY=V (smmukit options lists them)\n",
 		tool_profile_dir());
+	tool_model_keys_usage(f);
 }
 
 /* Input errors exit 2 here, before anything is built. */

@@ -1,21 +1,41 @@
 /* SPDX-License-Identifier: MIT */
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "tool.h"
 
+/*
+ * Messages quote what the user gave (paths, words); bytes that are not
+ * printable ASCII are written as \xNN so nothing raw reaches a terminal.
+ */
+static void put_escaped(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x20 && c < 0x7f)
+			fputc(c, f);
+		else
+			fprintf(f, "\\x%02x", c);
+	}
+}
+
 void tool_fail(const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
 	fflush(stdout);
-	fputs("smmukit: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	fputs("smmukit: ", stderr);
+	put_escaped(stderr, msg);
 	fputc('\n', stderr);
 	exit(TOOL_EXIT_USAGE);
 }
@@ -71,18 +91,44 @@ bool tool_parse_u64(const char *s, bool allow_suffix, uint64_t *out)
 	return true;
 }
 
+static char script_err[128];
+
 int tool_script_open(struct tool_script *s, const char *path_or_dash)
 {
+	struct stat st;
+
 	memset(s, 0, sizeof(*s));
 	if (!path_or_dash || !strcmp(path_or_dash, "-")) {
+		/* A closed standard input is an error, not an empty script. */
+		if (fstat(STDIN_FILENO, &st)) {
+			snprintf(script_err, sizeof(script_err),
+				 "standard input: %s", strerror(errno));
+			return -1;
+		}
+		if (isatty(STDIN_FILENO))
+			fprintf(stderr, "smmukit: reading a script from the terminal; "
+				"end it with Ctrl-D (--help lists the commands)\n");
 		s->f = stdin;
 		return 0;
 	}
 	s->f = fopen(path_or_dash, "r");
-	if (!s->f)
+	if (!s->f) {
+		snprintf(script_err, sizeof(script_err), "%s", strerror(errno));
 		return -1;
+	}
+	if (!fstat(fileno(s->f), &st) && S_ISDIR(st.st_mode)) {
+		fclose(s->f);
+		s->f = NULL;
+		snprintf(script_err, sizeof(script_err), "%s", strerror(EISDIR));
+		return -1;
+	}
 	s->owned = true;
 	return 0;
+}
+
+const char *tool_script_open_error(void)
+{
+	return script_err;
 }
 
 void tool_script_close(struct tool_script *s)
@@ -92,36 +138,79 @@ void tool_script_close(struct tool_script *s)
 	s->f = NULL;
 }
 
-/* Skip what is left of a line longer than the buffer. */
-static void skip_rest_of_line(FILE *f)
+static int script_error(int code, const char *fmt, ...) SMMUKIT_PRINTF(2, 3);
+static int script_error(int code, const char *fmt, ...)
 {
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(script_err, sizeof(script_err), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+/*
+ * One line into s->buf, the part before any '#'. Reads at most
+ * TOOL_SCRIPT_MAX_LINE + 1 bytes of a command line and
+ * TOOL_SCRIPT_MAX_COMMENT of a comment line before giving up, so an endless
+ * line costs bounded time. Returns 1 for a line, 0 at end of input, or a
+ * negative TOOL_SCRIPT_* error.
+ */
+static int read_line(struct tool_script *s)
+{
+	size_t len = 0, total = 0;
+	bool comment = false;
 	int c;
 
-	do
-		c = getc(f);
-	while (c != EOF && c != '\n');
+	for (;;) {
+		c = getc(s->f);
+		if (c == EOF || c == '\n')
+			break;
+		total++;
+		if (c == '#')
+			comment = true;
+		if (comment) {
+			if (total > TOOL_SCRIPT_MAX_COMMENT)
+				return script_error(TOOL_SCRIPT_TOO_LONG,
+						    "comment line too long (max %u bytes)",
+						    TOOL_SCRIPT_MAX_COMMENT);
+			continue;
+		}
+		if (len == TOOL_SCRIPT_MAX_LINE)
+			return script_error(TOOL_SCRIPT_TOO_LONG,
+					    "line too long (max %u bytes)",
+					    TOOL_SCRIPT_MAX_LINE);
+		if ((c < 0x20 && c != '\t' && c != '\r') || c >= 0x7f)
+			return script_error(TOOL_SCRIPT_BINARY,
+					    "not a text line: byte 0x%02x at column %zu "
+					    "(scripts are printable ASCII)",
+					    (unsigned)c, total);
+		s->buf[len++] = (char)c;
+	}
+	s->buf[len] = '\0';
+	if (c == EOF && ferror(s->f))
+		return script_error(TOOL_SCRIPT_READ_ERROR, "read error: %s",
+				    strerror(errno));
+	return c == EOF && !total ? 0 : 1;
 }
 
 int tool_script_next(struct tool_script *s, char **tok, int max_tok)
 {
-	while (fgets(s->buf, sizeof(s->buf), s->f)) {
+	int ret;
+
+	while ((ret = read_line(s)) != 0) {
 		char *p, *save = NULL;
 		int n = 0;
 
 		s->lineno++;
-		p = strchr(s->buf, '#');
-		if (!strchr(s->buf, '\n') && !feof(s->f)) {
-			skip_rest_of_line(s->f);
-			/* A long comment is fine; a long command is not. */
-			if (!p)
-				return TOOL_SCRIPT_TOO_LONG;
-		}
-		if (p)
-			*p = '\0';
-		for (p = strtok_r(s->buf, " \t\r\n", &save); p;
-		     p = strtok_r(NULL, " \t\r\n", &save)) {
+		if (ret < 0)
+			return ret;
+		for (p = strtok_r(s->buf, " \t\r", &save); p;
+		     p = strtok_r(NULL, " \t\r", &save)) {
 			if (n == max_tok)
-				return TOOL_SCRIPT_TOO_MANY;
+				return script_error(TOOL_SCRIPT_TOO_MANY,
+						    "too many words (max %d)",
+						    max_tok);
 			tok[n++] = p;
 		}
 		if (n)
@@ -132,7 +221,71 @@ int tool_script_next(struct tool_script *s, char **tok, int max_tok)
 
 const char *tool_script_strerror(int n)
 {
-	return n == TOOL_SCRIPT_TOO_LONG ? "line too long" : "too many words";
+	(void)n;
+	return script_err;
+}
+
+bool tool_arg_value(const char *cmd, int argc, char **argv, int *i,
+		    const char *name, const char **val)
+{
+	const char *a = argv[*i];
+	size_t n = strlen(name);
+
+	if (strncmp(a, name, n))
+		return false;
+	if (a[n] == '=') {
+		*val = a + n + 1;
+		return true;
+	}
+	if (a[n])
+		return false;
+	if (*i + 1 >= argc)
+		tool_fail("%s: %s needs a value", cmd, name);
+	*val = argv[++*i];
+	return true;
+}
+
+void tool_append_keys(const char *cmd, char *buf, size_t cap,
+		      const char *keys)
+{
+	size_t used = strlen(buf), add = strlen(keys);
+
+	if (used + (used ? 1 : 0) + add + 1 > cap)
+		tool_fail("%s: --model keys too long (max %zu bytes in all)", cmd,
+			  cap - 1);
+	if (used)
+		buf[used++] = ',';
+	memcpy(buf + used, keys, add + 1);
+}
+
+void tool_model_keys_usage(FILE *f)
+{
+	fprintf(f,
+		"Model keys (--model KEY[=VAL],..., repeat --model to add):\n"
+		"  stages=s1|s2|s1s2 strtab=linear|2lvl oas=32|36|40|42|44|48|52\n"
+		"  gran=4k+16k+64k sidsize=1..32 ssidsize=0..20 cmdq_log2=1..19\n"
+		"  evtq_log2=1..19 cmdlog=N invlog=N stalelog=N (log entries, <= 2^24)\n"
+		"  and the booleans (KEY alone or KEY=0|1): ril msi sev coherent hyp\n"
+		"  asid16 vmid16 checking cmdq_stall no_gbpa\n");
+}
+
+void tool_exit_status_usage(FILE *f)
+{
+	fprintf(f,
+		"Exit status: 0 success; 1 an operation failed (its line says which);\n"
+		"2 bad usage or input (one line on stderr naming what and the limit).\n");
+}
+
+int tool_finish_output(int status)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		int err = errno;
+
+		fprintf(stderr, "smmukit: cannot write standard output: %s\n",
+			err ? strerror(err) : "write error");
+		return status ? status : 1;
+	}
+	return status;
 }
 
 const char *tool_hex(char *buf, uint64_t v)
@@ -162,6 +315,27 @@ const char *tool_errname(int ret)
 	return smmukit_errname(ret);
 }
 
+/*
+ * The build tree's binary uses the source tree's profiles; an installed
+ * copy (anything not under the build directory) the installed ones, even
+ * while the source tree still exists.
+ */
+static bool running_from_build_tree(void)
+{
+#ifdef SMMUKIT_BUILD_DIR
+	char exe[4096];
+	size_t bl = strlen(SMMUKIT_BUILD_DIR);
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return true;	/* cannot tell: the source tree, if present */
+	exe[n] = '\0';
+	return !strncmp(exe, SMMUKIT_BUILD_DIR, bl) && exe[bl] == '/';
+#else
+	return true;
+#endif
+}
+
 const char *tool_profile_dir(void)
 {
 	const char *env = getenv("SMMUKIT_PROFILE_DIR");
@@ -169,7 +343,8 @@ const char *tool_profile_dir(void)
 
 	if (env && *env)
 		return env;
-	if (!stat(SMMUKIT_PROFILE_DIR, &st) && S_ISDIR(st.st_mode))
+	if (running_from_build_tree() && !stat(SMMUKIT_PROFILE_DIR, &st) &&
+	    S_ISDIR(st.st_mode))
 		return SMMUKIT_PROFILE_DIR;
 	return SMMUKIT_INSTALLED_PROFILE_DIR;
 }

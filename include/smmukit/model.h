@@ -224,6 +224,12 @@ int smmukit_model_inject(struct smmukit_model *m, enum smmukit_model_fault f,
  * abort, GBPA.ABORT, a disabled event path): not an architected event ID. */
 #define SMMUKIT_MODEL_ABORT 0x100
 
+/*
+ * Name of a result's event: "ABORT" for SMMUKIT_MODEL_ABORT, "none" for 0,
+ * else smmuv3_event_name() ("F_TRANSLATION"). Never NULL.
+ */
+const char *smmukit_model_event_name(unsigned event);
+
 struct smmukit_model_dma_result {
 	/* 0, an SMMUV3_EVT_* ID, or SMMUKIT_MODEL_ABORT. */
 	unsigned event;

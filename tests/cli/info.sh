@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # smmukit info: brings the driver up on the model; --json prints one object
-# with exactly the documented keys; unknown model keys exit 2.
+# with exactly the documented keys (everything the text output shows: ID
+# registers, ASID/VMID bits, page sizes decoded, sync mode, SID bits);
+# unknown model keys exit 2.
 set -u
 
 SMMUKIT=${SMMUKIT:?set SMMUKIT to the smmukit binary}
@@ -25,14 +27,14 @@ expect_json() {
 }
 
 expect_json "strtab=2lvl" \
-'{"features":{"s1":true,"s2":true,"ril":true,"msi":false,"sev":false,"coherent":true,"hyp":false,"asid16":true,"vmid16":true,"strtab_2lvl":true},"ias":48,"oas":48,"cmdq_entries":1024,"evtq_entries":256,"strtab":"2-level"}'
+'{"version":"3.2","iidr":"0x5aa00000","aidr":"0x02","idr":["0x0d44101b","0x01480010","0x00000000","0x00000404","0x00000000","0x00000075"],"features":{"s1":true,"s2":true,"ril":true,"msi":false,"sev":false,"coherent":true,"hyp":false,"asid16":true,"vmid16":true,"strtab_2lvl":true,"btm":false,"ats":false,"pri":false},"ias":48,"oas":48,"asid_bits":16,"vmid_bits":16,"pgsize_bitmap":"0x62215000","page_sizes":["4K","16K","64K","2M","32M","512M","1G"],"cmdq_entries":1024,"evtq_entries":256,"sync":"polled","strtab":"2-level","sid_bits":16,"strtab_sid_bits":16,"strtab_split":8}'
 
 expect_json "strtab=linear,ril=0,msi,sev,hyp,coherent=0,asid16=0,vmid16=0,stages=s1,oas=40,cmdq_log2=8,evtq_log2=5" \
-'{"features":{"s1":true,"s2":false,"ril":false,"msi":true,"sev":true,"coherent":false,"hyp":true,"asid16":false,"vmid16":false,"strtab_2lvl":false},"ias":48,"oas":40,"cmdq_entries":256,"evtq_entries":32,"strtab":"linear"}'
+'{"version":"3.1","iidr":"0x5aa00000","aidr":"0x01","idr":["0x0540620a","0x01050010","0x00000000","0x00000004","0x00000000","0x00000072"],"features":{"s1":true,"s2":false,"ril":false,"msi":true,"sev":true,"coherent":false,"hyp":true,"asid16":false,"vmid16":false,"strtab_2lvl":false,"btm":false,"ats":false,"pri":false},"ias":48,"oas":40,"asid_bits":8,"vmid_bits":8,"pgsize_bitmap":"0x62215000","page_sizes":["4K","16K","64K","2M","32M","512M","1G"],"cmdq_entries":256,"evtq_entries":32,"sync":"polled","strtab":"linear","sid_bits":16,"strtab_sid_bits":16,"strtab_split":null}'
 
 # Stage 2 only: the input size is the IPA size, i.e. the OAS.
 expect_json "stages=s2,oas=44" \
-'{"features":{"s1":false,"s2":true,"ril":true,"msi":false,"sev":false,"coherent":true,"hyp":false,"asid16":true,"vmid16":true,"strtab_2lvl":true},"ias":44,"oas":44,"cmdq_entries":1024,"evtq_entries":256,"strtab":"2-level"}'
+'{"version":"3.2","iidr":"0x5aa00000","aidr":"0x02","idr":["0x0d441019","0x01480010","0x00000000","0x00000404","0x00000000","0x00000074"],"features":{"s1":false,"s2":true,"ril":true,"msi":false,"sev":false,"coherent":true,"hyp":false,"asid16":true,"vmid16":true,"strtab_2lvl":true,"btm":false,"ats":false,"pri":false},"ias":44,"oas":44,"asid_bits":16,"vmid_bits":16,"pgsize_bitmap":"0x62215000","page_sizes":["4K","16K","64K","2M","32M","512M","1G"],"cmdq_entries":1024,"evtq_entries":256,"sync":"polled","strtab":"2-level","sid_bits":16,"strtab_sid_bits":16,"strtab_split":8}'
 
 # 2-level supported but few SIDs: a linear table is enough.
 out=$("$SMMUKIT" info --json --model sidsize=6 2>/dev/null)
@@ -46,6 +48,13 @@ esac
 grep -q '^stream table: linear' "$TMP/out" || fail "text: no stream table line"
 grep -q '^features: s1 s2 ril coherent' "$TMP/out" || fail "text: no features line"
 grep -q '^command queue: 1024 entries' "$TMP/out" || fail "text: no queue line"
+grep -q '^page sizes: 4K 16K 64K 2M 32M 512M 1G ' "$TMP/out" || fail "text: page sizes not decoded"
+
+# A repeated --model adds to the earlier keys; --opt=value as --opt value.
+a=$("$SMMUKIT" info --json --model ril=0 --model msi 2>/dev/null)
+b=$("$SMMUKIT" info --json --model=ril=0,msi 2>/dev/null)
+[ -n "$a" ] && [ "$a" = "$b" ] || fail "repeated --model: '$a' vs '$b'"
+case "$a" in *'"ril":false,"msi":true'*) ;; *) fail "repeated --model lost a key: $a" ;; esac
 grep -q 'smmu: SMMUv3' "$TMP/err" || fail "text: no probe summary on stderr"
 
 # Errors: unknown key, bad value, unknown option: one line, exit 2.

@@ -50,18 +50,20 @@ EOF
 "$SMMUKIT" pgtable --stage 1 --granule 4k --ias 48 --oas 48 --json "$TMP/s1.txt" \
 	> "$TMP/o1" 2> "$TMP/e1"
 rc=$?
-[ $rc -eq 0 ] || fail "s1 exited $rc: $(cat "$TMP/e1")"
+# Three maps and an unmap fail (EEXIST, EINVAL, ERANGE): the run goes on and
+# exits 1, not 0, so a script's failures are never silent.
+[ $rc -eq 1 ] || fail "s1 exited $rc, want 1: $(cat "$TMP/e1")"
 [ "$(wc -l < "$TMP/o1")" -eq 17 ] || fail "s1: want 17 lines, got $(wc -l < "$TMP/o1")"
 expect_line "$TMP/o1" 1 '{"op":"map","ret":0}'
 expect_line "$TMP/o1" 2 '{"op":"map","ret":0}'
 expect_line "$TMP/o1" 3 '{"op":"map","ret":0}'
-expect_line "$TMP/o1" 4 '{"op":"map","ret":-17}'
-expect_line "$TMP/o1" 5 '{"op":"map","ret":-22}'
-expect_line "$TMP/o1" 6 '{"op":"map","ret":-34}'
+expect_line "$TMP/o1" 4 '{"op":"map","ret":-17,"err":"EEXIST"}'
+expect_line "$TMP/o1" 5 '{"op":"map","ret":-22,"err":"EINVAL"}'
+expect_line "$TMP/o1" 6 '{"op":"map","ret":-34,"err":"ERANGE"}'
 expect_line "$TMP/o1" 7 '{"op":"translate","iova":"0x1234","pa":"0x90000234"}'
 expect_line "$TMP/o1" 8 '{"op":"translate","iova":"0x200123","pa":"0x90200123"}'
 expect_line "$TMP/o1" 9 '{"op":"translate","iova":"0x5000","pa":null}'
-expect_line "$TMP/o1" 10 '{"op":"unmap","ret":-22}'
+expect_line "$TMP/o1" 10 '{"op":"unmap","ret":-22,"err":"EINVAL"}'
 expect_line "$TMP/o1" 11 '{"op":"unmap","ret":2097152}'
 expect_line "$TMP/o1" 12 '{"op":"unmap","ret":0}'
 expect_line "$TMP/o1" 13 '{"op":"translate","iova":"0x200123","pa":null}'
@@ -90,7 +92,8 @@ echo "$dump" | grep -q '"level":1,"index":1,"desc":"0x40000f45"' ||
 grep -qv '^{.*}$' "$TMP/o1" && fail "non-JSON line on stdout with --json"
 
 # --- the same script from standard input, human-readable ---------------------
-"$SMMUKIT" pgtable - < "$TMP/s1.txt" > "$TMP/o2" 2> "$TMP/e2" || fail "stdin run failed"
+"$SMMUKIT" pgtable - < "$TMP/s1.txt" > "$TMP/o2" 2> "$TMP/e2"
+[ $? -eq 1 ] || fail "stdin run: want exit 1 (failed maps)"
 expect_grep "$TMP/o2" 'translate 0x1234 -> 0x90000234'
 expect_grep "$TMP/o2" 'EEXIST'
 expect_grep "$TMP/o2" 'dump: root 0x'

@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: MIT */
+#include "smmukit/version.h"
+
+const char *smmukit_version(void)
+{
+	return SMMUKIT_VERSION_STRING;
+}
