@@ -131,6 +131,7 @@ struct smmukit_smmu_stats {
 	uint64_t gerrors;	/* global errors handled */
 	uint64_t tlbi_fallbacks;	/* ranges done as one whole-context invalidation */
 	uint64_t msi_fallbacks;	/* CMD_SYNCs seen complete by CONS, MSI missing */
+	uint64_t msgs_suppressed;	/* rate-limited log lines (timeouts, events) */
 };
 
 /*

@@ -45,6 +45,8 @@ int smmu_cmdq_init(struct smmu_cmdq *q, struct smmukit_smmu *smmu,
 	q->sev = sev;
 	/* The MSI word starts at 0: the first sync must wait for 1. */
 	q->msi_seq = 1;
+	smmukit_ratelimit_init(&q->rl_timeout, SMMUKIT_RATELIMIT_INTERVAL_NS,
+			       SMMUKIT_RATELIMIT_BURST);
 	while ((SMMUKIT_PAGE_SIZE << order) < bytes)
 		order++;
 	/* alloc_pages gives naturally aligned runs: the ring is aligned to
@@ -250,10 +252,13 @@ static int wait_for_space(struct smmu_cmdq *q, unsigned need)
 		if (now_ns(q) - start >= q->smmu->timeout_ns) {
 			atomic_fetch_add_explicit(&q->stat_timeouts, 1,
 						  memory_order_relaxed);
-			smmukit_err(q->plat,
-				    "smmu: CMDQ timeout waiting for %u free slots: PROD 0x%x CONS 0x%x",
-				    need, smmu_read32(q->smmu, SMMUV3_CMDQ_PROD),
-				    reg);
+			if (smmukit_ratelimit(q->plat, &q->rl_timeout,
+					      "smmu: CMDQ timeouts"))
+				smmukit_err(q->plat,
+					    "smmu: CMDQ timeout waiting for %u free slots: PROD 0x%x CONS 0x%x",
+					    need,
+					    smmu_read32(q->smmu, SMMUV3_CMDQ_PROD),
+					    reg);
 			return -SMMUKIT_ETIMEDOUT;
 		}
 		/*
@@ -282,7 +287,7 @@ static void write_cmds(struct smmu_cmdq *q, const uint64_t (*dw)[2], unsigned n)
 }
 
 /* Step 3 (lock held): build the CMD_SYNC for position prod64. */
-static void build_sync(struct smmu_cmdq *q, uint64_t dw[2])
+static int build_sync(struct smmu_cmdq *q, uint64_t dw[2])
 {
 	struct smmuv3_cmd c = { .opcode = SMMUV3_OP_CMD_SYNC };
 
@@ -300,11 +305,10 @@ static void build_sync(struct smmu_cmdq *q, uint64_t dw[2])
 	} else {
 		c.sync.cs = q->sev ? CMD0_CS_SEV : CMD0_CS_NONE;
 	}
-	if (smmuv3_cmd_encode(&c, dw) != 0)
-		/* Our own constant command: the encoder must take it. If not,
-		 * the zeroed words are illegal (opcode 0): CERROR_ILL recovery
-		 * runs and the waiter reports its timeout — loudly, not silently. */
-		smmukit_err(q->plat, "smmu: BUG: CMD_SYNC does not encode");
+	/* Our own constant command: the encoder must take it. */
+	if (SMMUKIT_WARN_ON(q->plat, smmuv3_cmd_encode(&c, dw) != 0))
+		return -SMMUKIT_EIO;
+	return 0;
 }
 
 /* Step 4 (lock held): make the slots visible, then publish PROD. */
@@ -402,11 +406,13 @@ static int wait_for_sync(struct smmu_cmdq *q, struct sync_wait *w)
 				return 0;
 			atomic_fetch_add_explicit(&q->stat_timeouts, 1,
 						  memory_order_relaxed);
-			smmukit_err(q->plat,
-				    "smmu: CMD_SYNC timeout: sync at 0x%llx, PROD 0x%x CONS 0x%x",
-				    (unsigned long long)w->pos,
-				    smmu_read32(q->smmu, SMMUV3_CMDQ_PROD),
-				    smmu_read32(q->smmu, SMMUV3_CMDQ_CONS));
+			if (smmukit_ratelimit(q->plat, &q->rl_timeout,
+					      "smmu: CMDQ timeouts"))
+				smmukit_err(q->plat,
+					    "smmu: CMD_SYNC timeout: sync at 0x%llx, PROD 0x%x CONS 0x%x",
+					    (unsigned long long)w->pos,
+					    smmu_read32(q->smmu, SMMUV3_CMDQ_PROD),
+					    smmu_read32(q->smmu, SMMUV3_CMDQ_CONS));
 			return -SMMUKIT_ETIMEDOUT;
 		}
 		smmukit_plat_relax(q->plat);
@@ -464,7 +470,13 @@ int smmu_cmdq_issue(struct smmu_cmdq *q, const uint64_t (*dw)[2], unsigned n,
 			atomic_fetch_add_explicit(&q->stat_coalesced, 1,
 						  memory_order_relaxed);
 		} else {
-			build_sync(q, sync_dw[0]);
+			if (build_sync(q, sync_dw[0])) {
+				/* The commands still go out; no sync covers them. */
+				if (total)
+					publish(q, first, total);
+				smmukit_plat_unlock(q->plat, &q->lock);
+				return -SMMUKIT_EIO;
+			}
 			write_cmds(q, (const uint64_t (*)[2])sync_dw, 1);
 			w.pos = q->prod64;
 			w.seq = q->msi_seq++;

@@ -15,6 +15,7 @@
 
 #include "smmukit/platform.h"
 #include "smmukit/smmuv3_hw.h"
+#include "smmukit/warn.h"
 
 struct smmukit_smmu;
 
@@ -68,6 +69,8 @@ struct smmu_cmdq {
 	_Atomic uint64_t stat_cerrors;
 	/* MSI mode: syncs seen complete through CONS, their MSI missing. */
 	_Atomic uint64_t stat_msi_fallbacks;
+	/* Timeout messages (a stopped queue fails every caller). */
+	struct smmukit_ratelimit rl_timeout;
 };
 
 /* A batch of encoded commands being built by one thread (on its stack). */

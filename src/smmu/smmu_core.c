@@ -243,6 +243,8 @@ int smmukit_smmu_probe(const struct smmukit_smmu_config *cfg,
 	smmukit_plat_lock_init(p, &s->cfg_lock);
 	smmukit_plat_lock_init(p, &s->evtq_lock);
 	smmukit_plat_lock_init(p, &s->gerror_lock);
+	smmukit_ratelimit_init(&s->rl_events, SMMUKIT_RATELIMIT_INTERVAL_NS,
+			       SMMUKIT_RATELIMIT_BURST);
 
 	ret = probe_idrs(s);
 	if (ret)
@@ -545,6 +547,8 @@ int smmukit_smmu_get_stats(struct smmukit_smmu *s,
 	out->gerrors = atomic_load(&s->stat_gerrors);
 	out->tlbi_fallbacks = atomic_load(&s->stat_tlbi_fallbacks);
 	out->msi_fallbacks = atomic_load(&s->cmdq.stat_msi_fallbacks);
+	out->msgs_suppressed = atomic_load(&s->cmdq.rl_timeout.suppressed) +
+			       atomic_load(&s->rl_events.suppressed);
 	return 0;
 }
 
@@ -616,7 +620,7 @@ static void report_event(struct smmukit_smmu *s, const uint64_t dw[4])
 		ev.raw[i] = dw[i];
 	if (s->cfg.event_handler)
 		s->cfg.event_handler(s->cfg.event_arg, &ev);
-	else
+	else if (smmukit_ratelimit(s->plat, &s->rl_events, "smmu: events"))
 		smmukit_warn(s->plat,
 			     "smmu: event %s sid 0x%x addr 0x%llx %s class %u%s",
 			     ev.name, ev.sid, (unsigned long long)ev.addr,
@@ -634,7 +638,8 @@ static uint32_t ack_evtq_overflow(struct smmukit_smmu *s, uint32_t prod,
 {
 	if ((prod & EVENTQ_PROD_OVFLG) == (cons & EVENTQ_CONS_OVACKFLG))
 		return cons;
-	smmukit_warn(s->plat, "smmu: event queue overflow: events lost");
+	if (smmukit_ratelimit(s->plat, &s->rl_events, "smmu: events"))
+		smmukit_warn(s->plat, "smmu: event queue overflow: events lost");
 	atomic_fetch_add_explicit(&s->stat_events_lost, 1, memory_order_relaxed);
 	return (cons & ~(uint32_t)EVENTQ_CONS_OVACKFLG) |
 	       (prod & (uint32_t)EVENTQ_PROD_OVFLG);

@@ -130,6 +130,9 @@ struct smmukit_smmu {
 	_Atomic uint64_t stat_events_lost;
 	_Atomic uint64_t stat_gerrors;
 	_Atomic uint64_t stat_tlbi_fallbacks;
+	/* Event records without a handler, and overflows: a faulting device
+	 * can produce them without bound. */
+	struct smmukit_ratelimit rl_events;
 };
 
 /* ---- MMIO helpers ---- */
