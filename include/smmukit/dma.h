@@ -174,4 +174,31 @@ struct smmukit_dma_stats {
 int smmukit_dma_get_stats(struct smmukit_dma *dma,
 			  struct smmukit_dma_stats *out);
 
+/*
+ * Measurement hook for benchmarks (smmukit bench map): where the time of a
+ * map/unmap goes. Off by default; the map and unmap paths then pay one
+ * predictable branch on a pointer. When on, one call in
+ * SMMUKIT_DMA_TIMING_SAMPLE per CPU reads the platform clock around its
+ * IOVA allocation (map) or its iotlb_sync (strict unmap): a clock read
+ * costs tens of ns on some hosts, so timing every call would slow what a
+ * benchmark measures. Every flush-queue flush is timed (they are rare).
+ * Counters are cumulative over every period the hook was on: take deltas.
+ */
+#define SMMUKIT_DMA_TIMING_SAMPLE 16u
+
+struct smmukit_dma_timing {
+	uint64_t iova_samples;	/* IOVA allocations timed */
+	uint64_t iova_ns;	/* their total time */
+	uint64_t sync_samples;	/* strict unmaps whose iotlb_sync was timed */
+	uint64_t sync_ns;	/* their total time (TLBI + CMD_SYNC wait) */
+	uint64_t flushes;	/* flush-queue flushes (every one is timed) */
+	uint64_t flush_ns;	/* their total time */
+	uint64_t flush_ns_max;	/* the longest one */
+};
+
+/* Switch the hook on or off. -ENOMEM the first time on, if out of memory. */
+int smmukit_dma_set_timing(struct smmukit_dma *dma, bool on);
+int smmukit_dma_get_timing(struct smmukit_dma *dma,
+			   struct smmukit_dma_timing *out);
+
 #endif /* SMMUKIT_DMA_H */

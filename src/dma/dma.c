@@ -184,6 +184,10 @@ int smmukit_dma_create(struct smmukit_iommu *iommu, struct smmukit_dma **out)
 		return -SMMUKIT_ENOMEM;
 	dma->iommu = iommu;
 	dma->plat = plat;
+	atomic_init(&dma->timing, NULL);
+	atomic_init(&dma->flush_timed, 0);
+	atomic_init(&dma->flush_ns, 0);
+	atomic_init(&dma->flush_ns_max, 0);
 	smmukit_plat_lock_init(plat, &dma->bounce_lock);
 	ret = smmukit_iommu_set_dma_ops(iommu, &dma_hooks, dma);
 	if (ret) {
@@ -201,6 +205,9 @@ void smmukit_dma_destroy(struct smmukit_dma *dma)
 		return;
 	smmukit_iommu_set_dma_ops(dma->iommu, NULL, NULL);
 	dma_bounce_drain(dma);
+	if (dma->timing_mem)
+		smmukit_plat_free(dma->plat, dma->timing_mem,
+				  dma->timing_mem_size);
 	smmukit_plat_lock_destroy(dma->plat, &dma->bounce_lock);
 	smmukit_plat_free(dma->plat, dma, sizeof(*dma));
 }
@@ -246,11 +253,20 @@ static int map_checks(struct smmukit_device *dev, smmukit_phys_t pa,
 static int map_range(struct dma_cookie *c, smmukit_phys_t pa, uint64_t len,
 		     enum smmukit_dma_dir dir, uint64_t *iova)
 {
-	uint64_t pfn;
+	struct dma_timing_cpu *tc = dma_timing_sample(c->dma, DMA_TIMING_MAP);
+	uint64_t pfn, t0 = 0;
 	int ret;
 
+	if (smmukit_unlikely(tc))
+		t0 = smmukit_plat_clock_ns(c->dma->plat);
 	ret = smmukit_iova_alloc_fast(c->iovad, len >> c->shift, c->limit_pfn,
 				      0, &pfn);
+	if (smmukit_unlikely(tc)) {
+		atomic_fetch_add_explicit(&tc->iova_ns,
+					  smmukit_plat_clock_ns(c->dma->plat) - t0,
+					  memory_order_relaxed);
+		atomic_fetch_add_explicit(&tc->iova_n, 1, memory_order_relaxed);
+	}
 	if (ret)
 		return ret;
 	ret = smmukit_iommu_map(c->dom, pfn << c->shift, pa, len,
@@ -397,7 +413,20 @@ static int unmap_translated(struct dma_cookie *c, uint64_t iova, uint64_t len)
 		/* Deliberately broken variant: no leaf invalidation at all. */
 		smmukit_pgtable_gather_reset_range(&gather);
 #endif
+		struct dma_timing_cpu *tc = dma_timing_sample(c->dma,
+							      DMA_TIMING_UNMAP);
+		uint64_t t0 = 0;
+
+		if (smmukit_unlikely(tc))
+			t0 = smmukit_plat_clock_ns(c->dma->plat);
 		ret = smmukit_iommu_iotlb_sync(c->dom, &gather);
+		if (smmukit_unlikely(tc)) {
+			atomic_fetch_add_explicit(&tc->sync_ns,
+						  smmukit_plat_clock_ns(c->dma->plat) - t0,
+						  memory_order_relaxed);
+			atomic_fetch_add_explicit(&tc->sync_n, 1,
+						  memory_order_relaxed);
+		}
 	}
 	if (ret)
 		goto out;	/* not confirmed: keep the IOVA */
@@ -830,5 +859,83 @@ int smmukit_dma_get_stats(struct smmukit_dma *dma,
 	LOAD(flush_errors);
 	LOAD(bounced);
 #undef LOAD
+	return 0;
+}
+
+/* ---- the timing hook (benchmarks) ---- */
+
+/* The per-CPU slots, allocated once: a timed call may still hold them. */
+static int timing_alloc(struct smmukit_dma *dma)
+{
+	unsigned n = smmukit_plat_nr_cpus(dma->plat);
+	size_t size;
+	unsigned char *mem;
+
+	if (dma->timing_mem)
+		return 0;
+	if (n == 0)
+		n = 1;
+	size = (size_t)n * sizeof(struct dma_timing_cpu) + 64;
+	/* zalloc promises no alignment: over-allocate to align the slots. */
+	mem = smmukit_plat_zalloc(dma->plat, size);
+	if (!mem)
+		return -SMMUKIT_ENOMEM;
+	dma->nr_timing = n;
+	dma->timing_mem_size = size;
+	dma->timing_mem = mem;
+	return 0;
+}
+
+static struct dma_timing_cpu *timing_slots(struct smmukit_dma *dma)
+{
+	unsigned char *mem = dma->timing_mem;
+
+	return (struct dma_timing_cpu *)(void *)(mem +
+		((64 - ((uintptr_t)mem & 63)) & 63));
+}
+
+int smmukit_dma_set_timing(struct smmukit_dma *dma, bool on)
+{
+	int ret = 0;
+
+	if (!dma)
+		return -SMMUKIT_EINVAL;
+	smmukit_plat_lock(dma->plat, &dma->bounce_lock);
+	if (on)
+		ret = timing_alloc(dma);
+	if (!ret)
+		atomic_store_explicit(&dma->timing,
+				      on ? timing_slots(dma) : NULL,
+				      memory_order_release);
+	smmukit_plat_unlock(dma->plat, &dma->bounce_lock);
+	return ret;
+}
+
+int smmukit_dma_get_timing(struct smmukit_dma *dma,
+			   struct smmukit_dma_timing *out)
+{
+	if (!dma || !out)
+		return -SMMUKIT_EINVAL;
+	*out = (struct smmukit_dma_timing){ 0 };
+	smmukit_plat_lock(dma->plat, &dma->bounce_lock);
+	if (dma->timing_mem) {
+		struct dma_timing_cpu *t = timing_slots(dma);
+
+		for (unsigned i = 0; i < dma->nr_timing; i++) {
+#define SUM(to, f) out->to += atomic_load_explicit(&t[i].f, memory_order_relaxed)
+			SUM(iova_samples, iova_n);
+			SUM(iova_ns, iova_ns);
+			SUM(sync_samples, sync_n);
+			SUM(sync_ns, sync_ns);
+#undef SUM
+		}
+	}
+	smmukit_plat_unlock(dma->plat, &dma->bounce_lock);
+	out->flushes = atomic_load_explicit(&dma->flush_timed,
+					    memory_order_relaxed);
+	out->flush_ns = atomic_load_explicit(&dma->flush_ns,
+					     memory_order_relaxed);
+	out->flush_ns_max = atomic_load_explicit(&dma->flush_ns_max,
+						 memory_order_relaxed);
 	return 0;
 }

@@ -99,6 +99,19 @@ struct dma_counters {
 #define DMA_BOUNCE_BUCKETS 64u
 struct bounce_rec;
 
+/*
+ * The timing hook's counters (smmukit_dma_set_timing), one cache line per
+ * CPU so timed calls on different CPUs share nothing. Relaxed atomics:
+ * several threads may share a CPU id, and readers only sum them.
+ */
+struct dma_timing_cpu {
+	/* Calls seen, maps and unmaps apart (a shared count alternating
+	 * between them would sample only one kind): they pick the samples. */
+	_Alignas(64) _Atomic uint64_t tick[2];
+	_Atomic uint64_t iova_n, iova_ns;
+	_Atomic uint64_t sync_n, sync_ns;
+};
+
 struct smmukit_dma {
 	struct smmukit_iommu *iommu;
 	struct smmukit_platform *plat;
@@ -106,7 +119,42 @@ struct smmukit_dma {
 	/* Bounce records by bounce-page address; under bounce_lock. */
 	struct smmukit_lock bounce_lock;
 	struct bounce_rec *bounce[DMA_BOUNCE_BUCKETS];
+	/*
+	 * Timing hook: NULL while off. timing_mem (nr_timing slots, aligned
+	 * inside it) is allocated the first time the hook is switched on,
+	 * under bounce_lock, and freed only by smmukit_dma_destroy, so a
+	 * caller that loaded the pointer before it was switched off can
+	 * still use it. Published with release, read with acquire.
+	 */
+	_Atomic(struct dma_timing_cpu *) timing;
+	void *timing_mem;
+	size_t timing_mem_size;
+	unsigned nr_timing;
+	/* Flush-queue flushes, timed whenever the hook is on (rare). */
+	_Atomic uint64_t flush_timed, flush_ns, flush_ns_max;
 };
+
+/*
+ * The timing hook's sample slot for this call, or NULL (hook off, or not
+ * this call's turn). The first branch is the only cost when off.
+ */
+enum dma_timing_kind { DMA_TIMING_MAP, DMA_TIMING_UNMAP };
+
+static inline struct dma_timing_cpu *dma_timing_sample(struct smmukit_dma *dma,
+						       enum dma_timing_kind k)
+{
+	struct dma_timing_cpu *t =
+		atomic_load_explicit(&dma->timing, memory_order_acquire);
+
+	if (smmukit_likely(!t))
+		return NULL;
+	t += smmukit_plat_cpu_id(dma->plat) % dma->nr_timing;
+	if (atomic_fetch_add_explicit(&t->tick[k], 1, memory_order_relaxed) %
+	    SMMUKIT_DMA_TIMING_SAMPLE)
+		return NULL;
+	return t;
+}
+
 
 #define DMA_CTR_ADD(dma, field, n) \
 	atomic_fetch_add_explicit(&(dma)->ctr.field, (n), memory_order_relaxed)

@@ -55,10 +55,30 @@ static bool ring_full(const struct fq_ring *r)
 static int fq_flush_iotlb(struct dma_fq *fq)
 {
 	struct smmukit_dma *dma = fq->cookie->dma;
+	/* The timing hook times every flush: they are few and costly. */
+	bool timed = atomic_load_explicit(&dma->timing,
+					  memory_order_relaxed) != NULL;
+	uint64_t t0 = timed ? smmukit_plat_clock_ns(dma->plat) : 0;
 	int ret;
 
 	atomic_fetch_add_explicit(&fq->flush_start_cnt, 1, memory_order_seq_cst);
 	ret = smmukit_iommu_flush_iotlb_all(fq->cookie->dom);
+	if (timed) {
+		uint64_t ns = smmukit_plat_clock_ns(dma->plat) - t0;
+		uint64_t max = atomic_load_explicit(&dma->flush_ns_max,
+						    memory_order_relaxed);
+
+		atomic_fetch_add_explicit(&dma->flush_ns, ns,
+					  memory_order_relaxed);
+		atomic_fetch_add_explicit(&dma->flush_timed, 1,
+					  memory_order_relaxed);
+		while (ns > max &&
+		       !atomic_compare_exchange_weak_explicit(&dma->flush_ns_max,
+							      &max, ns,
+							      memory_order_relaxed,
+							      memory_order_relaxed))
+			;
+	}
 	if (ret) {
 		DMA_CTR_ADD(dma, flush_errors, 1);
 		return ret;
