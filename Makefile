@@ -8,7 +8,7 @@ PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all run test test-asan test-tsan check-freestanding qemu-test install example bench bench-instr clean deps
+.PHONY: all run test test-asan test-tsan check-freestanding qemu-test install example bench bench-instr clean deps fuzz
 
 all:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
@@ -39,6 +39,18 @@ test-tsan: deps
 	cd $(TSAN_BUILD) && ctest --output-on-failure -j$(JOBS) -R '$(TSAN_TESTS)'
 
 TSAN_TESTS ?= .
+
+# Every libFuzzer target (tests/fuzz) for FUZZ_SECONDS each, built with
+# clang, AddressSanitizer and UBSan; the corpora's replays are part of
+# `make test`. See docs/reliability.md.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DSMMUKIT_FUZZ=ON \
+	  -DSMMUKIT_BUILD_TESTS=ON -DSMMUKIT_BUILD_BENCH=OFF -DSMMUKIT_BROKEN_VARIANTS=OFF \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSMMUKIT_SANITIZE=address,undefined >/dev/null
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzzers
+	@bash scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 # The bare-metal build (cmake/aarch64-none-elf.cmake, SMMUKIT_PLATFORM=baremetal).
 check-freestanding:
