@@ -224,9 +224,13 @@ int dma_fq_queue(struct dma_fq *fq, uint64_t pfn, uint64_t pfns,
 	smmukit_pgtable_freelist_init(&e->freelist);
 	smmukit_pgtable_freelist_splice(plat, &e->freelist, freelist);
 	r->tail = (r->tail + 1) & r->mask;
-	smmukit_plat_unlock(plat, &r->lock);
+	/*
+	 * Counted before the unlock: once it is dropped, a flush on another
+	 * CPU (or the timer) may reclaim the entry and subtract it.
+	 */
 	atomic_fetch_add_explicit(&fq->pending, 1, memory_order_relaxed);
 	DMA_CTR_ADD(fq->cookie->dma, fq_pending, 1);
+	smmukit_plat_unlock(plat, &r->lock);
 	arm_timer(fq);
 	return 0;
 }
