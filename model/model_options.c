@@ -46,6 +46,11 @@
 #define MODEL_RANGE_walkcache_ways RANGE_WAYS
 #define MODEL_RANGE_cfgcache_entries RANGE_ENTRIES
 #define MODEL_RANGE_cfgcache_ways RANGE_WAYS
+/* Device model: 0 is "no limit"; a billion 4 KiB I/Os a second is 4 TB/s. */
+#define MODEL_RATE_MAX UINT64_C(1000000000)
+#define MODEL_RANGE_device_read_iops 0, MODEL_RATE_MAX
+#define MODEL_RANGE_device_write_iops 0, MODEL_RATE_MAX
+#define MODEL_RANGE_device_latency_ns RANGE_COST
 
 /* Two steps so that MODEL_RANGE_<key> expands into "min, max". */
 #define MODEL_MIN_MAX(lo, hi) .min = (lo), .max = (hi)

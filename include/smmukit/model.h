@@ -112,7 +112,10 @@ int smmukit_model_config_parse(struct smmukit_model_config *cfg,
 	X(walkcache_entries, 64, "walk-cache entries per level")               \
 	X(walkcache_ways, 4, "walk-cache associativity")                        \
 	X(cfgcache_entries, 64, "STE and CD cache entries (each)")             \
-	X(cfgcache_ways, 4, "configuration-cache associativity")
+	X(cfgcache_ways, 4, "configuration-cache associativity")            \
+	X(device_read_iops, 0, "NVMe model: 4 KiB reads per second (0: no limit)") \
+	X(device_write_iops, 0, "NVMe model: 4 KiB writes per second (0: no limit)") \
+	X(device_latency_ns, 0, "NVMe model: service time of one I/O")
 
 struct smmukit_model_profile {
 	char name[64];
