@@ -659,6 +659,7 @@ static void print_table(const struct bench_result *r, unsigned n)
 			     r[1].map_avg + r[1].unmap_avg));
 }
 
+int tool_cmd_bench_io(int argc, char **argv);	/* cmd_bench_io.c */
 int tool_cmd_bench(int argc, char **argv);	/* also in main.c */
 int tool_cmd_bench(int argc, char **argv)
 {
@@ -673,6 +674,8 @@ int tool_cmd_bench(int argc, char **argv)
 	}
 	if (argc < 2)
 		tool_fail("bench: which benchmark? only 'map' (see smmukit bench --help)");
+	if (!strcmp(argv[1], "io"))	/* cmd_bench_io.c */
+		return tool_cmd_bench_io(argc - 1, argv + 1);
 	if (strcmp(argv[1], "map"))
 		tool_fail("bench: unknown benchmark '%s': only 'map' (see smmukit bench --help)",
 			  argv[1]);

@@ -9,6 +9,7 @@
 /* Subcommands: each lives in tools/cmd_<name>.c. */
 int tool_cmd_attack(int argc, char **argv);
 int tool_cmd_bench(int argc, char **argv);
+int tool_cmd_compare(int argc, char **argv);
 int tool_cmd_dma(int argc, char **argv);
 int tool_cmd_info(int argc, char **argv);
 int tool_cmd_model(int argc, char **argv);
@@ -19,6 +20,7 @@ static const struct tool_cmd commands[] = {
 	/* entries are added here as subcommands land */
 	{ "attack", "a rogue device against strict, lazy and bounce-buffered unmap", tool_cmd_attack },
 	{ "bench", "bench map: dma_map_benchmark (strict, lazy, passthrough)", tool_cmd_bench },
+	{ "compare", "the original series' table: NVMe IOPS strict vs lazy vs passthrough", tool_cmd_compare },
 	{ "dma", "run a DMA API script on the whole stack (map/unmap/dma/flush)", tool_cmd_dma },
 	{ "info", "bring the SMMUv3 driver up on the model and print what it found", tool_cmd_info },
 	{ "model", "poke the SMMUv3 model: registers, memory, DMA (script)", tool_cmd_model },

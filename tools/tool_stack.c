@@ -259,7 +259,16 @@ static int build(struct tool_stack *st)
 				   &st->model);
 	if (ret)
 		goto fail;
-	st->smmu_cfg.platform = st->plat;
+	st->lib_plat = st->plat;
+	if (st->cfg.wrap_platform) {
+		what = "platform view";
+		st->lib_plat = st->cfg.wrap_platform(st->cfg.wrap_arg, st->plat,
+						     st->model);
+		ret = -SMMUKIT_ENOMEM;
+		if (!st->lib_plat)
+			goto fail;
+	}
+	st->smmu_cfg.platform = st->lib_plat;
 	st->smmu_cfg.mmio = smmukit_model_mmio(st->model);
 	st->smmu_cfg.event_handler = on_event;
 	st->smmu_cfg.event_arg = st;
@@ -267,7 +276,7 @@ static int build(struct tool_stack *st)
 	ret = smmukit_smmu_probe(&st->smmu_cfg, &st->smmu);
 	if (ret)
 		goto fail;
-	ic.platform = st->plat;
+	ic.platform = st->lib_plat;
 	ic.drv = smmukit_smmu_iommu(st->smmu);
 	ic.options = &st->iommu_opts;
 	what = "IOMMU core";

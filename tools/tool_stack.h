@@ -63,6 +63,17 @@ struct tool_stack_config {
 	/* SMMU event records go here; NULL: counted in the stack only. */
 	smmukit_smmu_event_fn event_handler;
 	void *event_arg;
+	/*
+	 * Optional: the driver, the core and the DMA layer run on another
+	 * view of the platform (simulated CPUs in virtual time). Called once
+	 * the model exists, with the hosted platform and the model; the view
+	 * must stay valid until tool_stack_destroy returns (its maker frees
+	 * it afterwards). NULL from it fails the build.
+	 */
+	struct smmukit_platform *(*wrap_platform)(void *arg,
+						  struct smmukit_platform *plat,
+						  struct smmukit_model *m);
+	void *wrap_arg;
 };
 
 /* An unmap range the model refused to begin: its end is not reported. */
@@ -89,6 +100,8 @@ struct tool_stack_dev {
 struct tool_stack {
 	struct tool_stack_config cfg;
 	struct smmukit_platform *plat;
+	/* What the layers above the model run on: plat, or wrap_platform's. */
+	struct smmukit_platform *lib_plat;
 	struct smmukit_model *model;
 	struct smmukit_smmu *smmu;
 	struct smmukit_iommu *iommu;
