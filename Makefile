@@ -82,6 +82,18 @@ install:
 	cmake --build $(BUILD) -j$(JOBS)
 	cmake --install $(BUILD)
 
+# Removes exactly what the last `make install` installed (CMake's manifest).
+.PHONY: uninstall
+uninstall:
+	@test -f $(BUILD)/install_manifest.txt || \
+	  { echo "uninstall: no $(BUILD)/install_manifest.txt (nothing installed from $(BUILD))"; exit 1; }
+	@xargs rm -fv < $(BUILD)/install_manifest.txt
+	@# Then the folders that are smmukit's own, deepest first, if now empty.
+	@xargs -n1 dirname < $(BUILD)/install_manifest.txt | grep '/smmukit' | \
+	  sort -ru | while read -r d; do rmdir --ignore-fail-on-non-empty "$$d"; \
+	  case "$$d" in */smmukit/*) rmdir --ignore-fail-on-non-empty "$${d%/*}";; esac; done
+	@rm -f $(BUILD)/install_manifest.txt
+
 # Build examples/ against an installed copy (PREFIX), through pkg-config.
 example:
 	@bash scripts/build-example.sh $(PREFIX)

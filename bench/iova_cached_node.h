@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A plain cached-node top-down IOVA allocator, for comparison only (used by
- * bench_iova.c; not part of the library). It follows the algorithm that
- * REFERENCE.md section 8.1 describes for Linux's drivers/iommu/iova.c:
+ * bench_iova.c; not part of the library). It follows the algorithm of
+ * Linux's drivers/iommu/iova.c (docs/iova.md describes it):
  * ranges in a balanced tree (an AVL tree here, a red-black tree there), a
  * cached node per address class (below 4 GiB and above) where the next
  * search starts, a walk over predecessors until a hole fits, one retry from

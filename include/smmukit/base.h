@@ -12,10 +12,26 @@
 #define SMMUKIT_BASE_H
 
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/*
+ * C++ (before C++23) has neither <stdatomic.h> nor the _Atomic and _Alignas
+ * keywords. Public structs spell them through these macros, which give C++
+ * the same layout (an atomic uint32_t or uint64_t is the plain type on every
+ * ABI we target), and the inline helpers below use the GCC/Clang __atomic
+ * builtins there instead of <stdatomic.h>.
+ */
+#ifdef __cplusplus
+#define SMMUKIT_ATOMIC(type) type
+#define SMMUKIT_ALIGNAS(n) alignas(n)
+extern "C" {
+#else
+#include <stdatomic.h>
+#define SMMUKIT_ATOMIC(type) _Atomic type
+#define SMMUKIT_ALIGNAS(n) _Alignas(n)
+#endif
 
 /*
  * Error codes: negative errno values, Linux numbering. Freestanding targets
@@ -42,7 +58,10 @@
 #define SMMUKIT_ETIMEDOUT 110
 #define SMMUKIT_EALREADY 114
 
-/* Name of an error code ("EINVAL"); "E?" for unknown. Never NULL. */
+/*
+ * Name of a return code: "OK" for 0, "EINVAL" for -SMMUKIT_EINVAL (or
+ * SMMUKIT_EINVAL), "E?" for an unknown code. Never NULL.
+ */
 const char *smmukit_errname(int err);
 
 #define SMMUKIT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -133,6 +152,25 @@ static inline uint64_t smmukit_max_u64(uint64_t a, uint64_t b)
  * make the accesses visible to ThreadSanitizer as intended races-with-hardware.
  * Ordering is then explicit, with the fences below.
  */
+#ifdef __cplusplus
+static inline uint64_t smmukit_read_once64(const volatile uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+static inline void smmukit_write_once64(volatile uint64_t *p, uint64_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t smmukit_cmpxchg64(volatile uint64_t *p, uint64_t old,
+					 uint64_t new_val)
+{
+	__atomic_compare_exchange_n(p, &old, new_val, false, __ATOMIC_ACQ_REL,
+				    __ATOMIC_RELAXED);
+	return old;
+}
+#else
 static inline uint64_t smmukit_read_once64(const volatile uint64_t *p)
 {
 	return atomic_load_explicit((const volatile _Atomic uint64_t *)p,
@@ -153,6 +191,7 @@ static inline uint64_t smmukit_cmpxchg64(volatile uint64_t *p, uint64_t old,
 		memory_order_acq_rel, memory_order_relaxed);
 	return old;
 }
+#endif
 
 /*
  * Barriers against a device (Linux's dma_wmb/dma_rmb/mb). MMIO accessors are
@@ -179,6 +218,21 @@ static inline void smmukit_mb(void)
 {
 	__asm__ volatile("dmb osh" ::: "memory");
 }
+#elif defined(__cplusplus)
+static inline void smmukit_wmb(void)
+{
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static inline void smmukit_rmb(void)
+{
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+}
+
+static inline void smmukit_mb(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
 #else
 /* Earlier CPU stores before later stores a device may observe. */
 static inline void smmukit_wmb(void)
@@ -195,6 +249,10 @@ static inline void smmukit_rmb(void)
 static inline void smmukit_mb(void)
 {
 	atomic_thread_fence(memory_order_seq_cst);
+}
+#endif
+
+#ifdef __cplusplus
 }
 #endif
 

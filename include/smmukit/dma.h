@@ -39,6 +39,10 @@
 #include "smmukit/iommu.h"
 #include "smmukit/platform.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef uint64_t smmukit_dma_addr_t;
 /* Never a valid DMA address (as Linux's DMA_MAPPING_ERROR). */
 #define SMMUKIT_DMA_MAPPING_ERROR (~(smmukit_dma_addr_t)0)
@@ -200,5 +204,9 @@ struct smmukit_dma_timing {
 int smmukit_dma_set_timing(struct smmukit_dma *dma, bool on);
 int smmukit_dma_get_timing(struct smmukit_dma *dma,
 			   struct smmukit_dma_timing *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* SMMUKIT_DMA_H */

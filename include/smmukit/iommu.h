@@ -53,6 +53,10 @@
 #include "smmukit/pgtable.h"
 #include "smmukit/platform.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* ---- domain types ---- */
 
 #define SMMUKIT_DOMAIN_BIT_PAGING SMMUKIT_BIT(0)
@@ -340,5 +344,9 @@ int smmukit_iommu_iova_to_phys(struct smmukit_domain *dom, uint64_t iova,
 /* For the DMA layer: report the start/return of an unmap to the observer. */
 void smmukit_iommu_note_unmap(struct smmukit_domain *dom, uint64_t iova,
 			      uint64_t size, bool returned);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* SMMUKIT_IOMMU_H */

@@ -38,6 +38,10 @@
 #include "smmukit/base.h"
 #include "smmukit/pgtable.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* A DMA master as the IOMMU sees it: the stream IDs its transactions carry. */
 struct smmukit_iommu_drv_device {
 	const uint32_t *sids;
@@ -241,5 +245,9 @@ static inline bool smmukit_iommu_drv_capable(struct smmukit_iommu_drv *iommu,
 		return false;
 	return iommu->ops->capable(iommu, cap);
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* SMMUKIT_IOMMU_OPS_H */

@@ -3,7 +3,7 @@
  * IOVA allocator: hands out ranges of I/O virtual addresses, in pfns of the
  * domain's granule, for the DMA layer to map.
  *
- * Two levels, as in Linux's drivers/iommu/iova.c (REFERENCE.md section 8):
+ * Two levels, as in Linux's drivers/iommu/iova.c (docs/iova.md):
  *
  *  - A balanced (AVL) tree of allocated and reserved ranges, protected by one
  *    platform lock per domain. Each node also records the free gap just below
@@ -63,6 +63,10 @@
 #define SMMUKIT_IOVA_H
 
 #include "smmukit/platform.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* Sizes up to this many granules are cached per CPU (classes 1,2,4,...,32). */
 #define SMMUKIT_IOVA_CACHE_MAX_PFNS 32u
@@ -270,5 +274,9 @@ void smmukit_iova_get_stats(struct smmukit_iova_domain *dom,
  * returns 0 or -EIO and logs the first broken one. For tests.
  */
 int smmukit_iova_check(struct smmukit_iova_domain *dom);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* SMMUKIT_IOVA_H */

@@ -13,6 +13,10 @@
 
 #include "smmukit/base.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Bits [1:0]: type. */
 #define LPAE_DESC_VALID SMMUKIT_BIT(0)
 #define LPAE_DESC_TYPE SMMUKIT_GENMASK(1, 0)
@@ -97,5 +101,9 @@ static inline uint64_t lpae_desc_to_oa(uint64_t desc, unsigned pg_shift)
 		       (smmukit_field_get(LPAE_DESC_OA_64K_HI, desc) << 48);
 	return desc & LPAE_DESC_OA_48;
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* SMMUKIT_LPAE_HW_H */

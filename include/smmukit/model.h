@@ -31,6 +31,10 @@
 #include "smmukit/platform.h"
 #include "smmukit/smmuv3_hw.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct smmukit_model;
 
 /* ------------------------------------------------------------------------
@@ -445,5 +449,9 @@ int smmukit_model_unmap_begin(struct smmukit_model *m, uint32_t sid,
 			      uint64_t iova, uint64_t size);
 int smmukit_model_unmap_end(struct smmukit_model *m, uint32_t sid,
 			    uint64_t iova, uint64_t size);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* SMMUKIT_MODEL_H */

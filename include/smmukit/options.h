@@ -29,6 +29,10 @@
 
 #include "smmukit/base.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum smmukit_option_type {
 	SMMUKIT_OPT_BOOL = 0,
 	SMMUKIT_OPT_UINT = 1,
@@ -130,5 +134,9 @@ const char *smmukit_option_default_str(const struct smmukit_option *opt,
  */
 const char *smmukit_option_range_str(const struct smmukit_option *opt,
 				     char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* SMMUKIT_OPTIONS_H */

@@ -27,6 +27,10 @@
 #include "smmukit/base.h"
 #include "smmukit/platform.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* ---- protection flags (the prot argument of map) ---- */
 #define SMMUKIT_PROT_READ SMMUKIT_BIT(0)
 #define SMMUKIT_PROT_WRITE SMMUKIT_BIT(1)
@@ -177,7 +181,7 @@ static inline uint64_t smmukit_pgtable_free_freelist(struct smmukit_platform *p,
  *    Returns 0, or a negative error when the invalidation could not be
  *    confirmed (hardware that stopped answering): the page table then never
  *    frees or lists the removed table pages, leaking them on purpose, since a
- *    cached walk may still point into them (DESIGN invariant 3).
+ *    cached walk may still point into them (invariant 3, docs/architecture.md §4).
  *  - add_page (optional): note one leaf invalidation of granule bytes at iova
  *    into the gather (typically: sync first if
  *    smmukit_pgtable_gather_is_disjoint(), then
@@ -210,7 +214,7 @@ struct smmukit_pgtable_s1_cfg {
 struct smmukit_pgtable_s2_cfg {
 	smmukit_phys_t vttb;	/* STE.S2TTB: root table (concatenated block) */
 	unsigned s2t0sz;	/* 64 - ias */
-	unsigned s2sl0;		/* start level, REFERENCE 6.4 */
+	unsigned s2sl0;		/* start level (Arm DDI 0487 VTCR_EL2.SL0) */
 	unsigned s2tg;		/* 0 = 4K, 1 = 64K, 2 = 16K */
 	unsigned s2ir0;
 	unsigned s2or0;
@@ -416,5 +420,9 @@ typedef void (*smmukit_pgtable_selftest_fn)(
 int smmukit_pgtable_selftest(struct smmukit_platform *p,
 			     smmukit_pgtable_selftest_fn report, void *arg,
 			     struct smmukit_pgtable_selftest_summary *sum);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* SMMUKIT_PGTABLE_H */

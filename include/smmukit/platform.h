@@ -21,6 +21,10 @@
 
 #include "smmukit/base.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct smmukit_platform;
 
 /* Physical addresses, as a device sees them. */
@@ -44,7 +48,7 @@ struct smmukit_dma_pages {
  * The lock may sleep: never take one from a context that must not.
  */
 struct smmukit_lock {
-	_Alignas(16) unsigned char opaque[64];
+	SMMUKIT_ALIGNAS(16) unsigned char opaque[64];
 };
 
 /* Log levels, in the kernel's spirit. */
@@ -349,5 +353,9 @@ typedef bool (*smmukit_poll_cond_fn)(void *arg);
 bool smmukit_plat_poll_until(struct smmukit_platform *p,
 			     smmukit_poll_cond_fn cond, void *arg,
 			     uint64_t timeout_ns);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* SMMUKIT_PLATFORM_H */

@@ -30,6 +30,10 @@
 
 #include "smmukit/platform.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #if !defined(__aarch64__)
 #error "smmukit/platform_baremetal.h is for aarch64 bare-metal builds"
 #endif
@@ -141,5 +145,9 @@ static inline void smmukit_bm_write16(uint64_t addr, uint16_t v)
 {
 	__asm__ volatile("strh %w0, [%1]" : : "rZ"(v), "r"(addr) : "memory");
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* SMMUKIT_PLATFORM_BAREMETAL_H */

@@ -18,6 +18,10 @@
 
 #include "smmukit/platform.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct smmukit_posix_config {
 	/* Simulated RAM; defaults 1 GiB at 0x8000_0000 when 0. */
 	uint64_t mem_size;
@@ -103,5 +107,9 @@ uint64_t smmukit_posix_fail_nth_alloc(struct smmukit_platform *p, uint64_t nth);
 
 void smmukit_posix_get_stats(struct smmukit_platform *p,
 			     struct smmukit_posix_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* SMMUKIT_PLATFORM_POSIX_H */

@@ -23,6 +23,10 @@
 #include "smmukit/platform.h"
 #include "smmukit/smmuv3_hw.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct smmukit_smmu;
 
 /* A decoded event record, handed to the registered event handler. */
@@ -218,5 +222,9 @@ int smmukit_smmu_init_stream(struct smmukit_smmu *smmu, uint32_t sid);
  */
 int smmukit_smmu_domain_tag(const struct smmukit_iommu_drv_domain *dom,
 			    uint32_t *asid, uint32_t *vmid);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* SMMUKIT_SMMU_H */

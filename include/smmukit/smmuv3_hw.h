@@ -21,6 +21,10 @@
 
 #include "smmukit/base.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* ------------------------------------------------------------------------
  * Registers. Page 0 at the base, page 1 at base + 0x10000. 32-bit unless
  * marked 64b; access each with its own width.
@@ -896,5 +900,9 @@ static inline unsigned smmuv3_tg_from_shift(unsigned pg_shift)
 	return (pg_shift == 12 || pg_shift == 14 || pg_shift == 16) ?
 		       (pg_shift - 10) / 2 : 0;
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* SMMUKIT_SMMUV3_HW_H */

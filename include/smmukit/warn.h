@@ -29,6 +29,10 @@
 
 #include "smmukit/platform.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * Report a hit of a broken invariant at file:line (the expansion of
  * SMMUKIT_WARN_ON calls this; not for direct use). Returns true.
@@ -54,11 +58,11 @@ bool smmukit_warn_set_fatal(bool fatal);
 struct smmukit_ratelimit {
 	uint64_t interval_ns;
 	unsigned burst;
-	_Atomic uint64_t begin_ns;
-	_Atomic unsigned printed;
-	_Atomic uint64_t missed;
+	SMMUKIT_ATOMIC(uint64_t) begin_ns;
+	SMMUKIT_ATOMIC(unsigned) printed;
+	SMMUKIT_ATOMIC(uint64_t) missed;
 	/* Total suppressed since creation (tests, statistics). */
-	_Atomic uint64_t suppressed;
+	SMMUKIT_ATOMIC(uint64_t) suppressed;
 };
 
 #define SMMUKIT_RATELIMIT_INTERVAL_NS (UINT64_C(5) * 1000000000u)
@@ -73,5 +77,9 @@ void smmukit_ratelimit_init(struct smmukit_ratelimit *rs, uint64_t interval_ns,
  */
 bool smmukit_ratelimit(struct smmukit_platform *p, struct smmukit_ratelimit *rs,
 		       const char *what);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* SMMUKIT_WARN_H */

@@ -622,7 +622,7 @@ static unsigned leaf_ttl(unsigned pg_shift, unsigned leaf_shift)
 #define RANGE_SCALE_MAX 31u
 
 /*
- * The split (Linux's algorithm, REFERENCE §4.3):
+ * The split (Linux's __arm_smmu_tlb_inv_range() algorithm; IHI 0070 §4.4):
  * 1. num_pages = size >> pg_shift; TG = (pg_shift - 10) / 2.
  * 2. TTL from the leaf size; with TTL = 0, a page count whose low five bits
  *    are exactly 1 is rounded up by one page, so that no command can be

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Per-CPU magazine caches and depots in front of the IOVA tree
- * (Bonwick-Adams magazines as Linux uses them; REFERENCE.md 8.2-8.3).
+ * (the magazines of Bonwick and Adams, "Magazines and Vmem", USENIX 2001,
+ * as Linux's drivers/iommu/iova.c uses them; docs/iova.md).
  *
  * Invariant: a pfn in a magazine is still allocated in the tree. Only a
  * drain (flush, depot trim) frees it there; teardown frees the tree whole.

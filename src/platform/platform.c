@@ -58,6 +58,9 @@ const char *smmukit_errname(int err)
 	/* Negated in unsigned arithmetic: -INT_MIN does not fit an int. */
 	unsigned code = err < 0 ? 0u - (unsigned)err : (unsigned)err;
 
+	if (!err)
+		return "OK";
+
 	for (size_t i = 0; i < SMMUKIT_ARRAY_SIZE(names); i++)
 		if ((unsigned)names[i].code == code)
 			return names[i].name;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The locked SMMUv3 command queue (Linux 4.20's design, REFERENCE §4.2, §9).
+ * The locked SMMUv3 command queue (Linux 4.20's arm-smmu-v3.c design; docs/smmu.md).
  *
  * Positions. Every command ever written gets a 64-bit position; PROD and
  * CONS registers hold positions modulo 2^(n+1) ((wrap, index) form). A
@@ -112,7 +112,7 @@ static uint32_t refresh_cons(struct smmu_cmdq *q)
 				memory_order_acquire))
 		;
 	/* Order the CONS observation before the caller's later reads (the
-	 * control dependency that makes freeing IOVAs safe, REFERENCE §9). */
+	 * control dependency that makes freeing IOVAs safe, docs/smmu.md). */
 	smmukit_rmb();
 	return reg;
 }

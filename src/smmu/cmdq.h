@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The SMMUv3 command queue, behind a small internal interface so that a
- * lock-free variant (smmu.cmdq=lockfree, REFERENCE §9) can sit beside this
+ * lock-free variant (smmu.cmdq=lockfree, as Linux 5.5 added) can sit beside this
  * locked one later: everything outside cmdq.c uses only the functions below
  * and struct smmu_cmdq_batch.
  *
@@ -19,7 +19,7 @@
 
 struct smmukit_smmu;
 
-/* Commands per batch: a full batch goes out without a sync (REFERENCE §9). */
+/* Commands per batch: a full batch goes out without a sync, as in Linux. */
 #define CMDQ_BATCH_MAX 64u
 
 struct smmu_cmdq {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SMMUv3 probe, reset, event queue and global errors (REFERENCE §2, §5).
+ * SMMUv3 probe, reset, event queue and global errors (IHI 0070 ch. 6 and 7; docs/smmu.md).
  */
 #include "smmu_internal.h"
 
@@ -317,7 +317,7 @@ fail:
 	return ret;
 }
 
-/* ---- reset (REFERENCE §2.5); also the resume path ---- */
+/* ---- reset (docs/smmu.md); also the resume path ---- */
 
 static int issue_one(struct smmukit_smmu *s, struct smmuv3_cmd *c)
 {
@@ -597,7 +597,7 @@ int smmukit_smmu_sync(struct smmukit_smmu *s)
 	return smmu_cmdq_issue(&s->cmdq, NULL, 0, true);
 }
 
-/* ---- event queue (REFERENCE §5.5) ---- */
+/* ---- event queue (IHI 0070 ch. 7) ---- */
 
 static void report_event(struct smmukit_smmu *s, const uint64_t dw[4])
 {
@@ -703,7 +703,7 @@ int smmukit_smmu_handle_evtq_irq(struct smmukit_smmu *s)
 	return handled;
 }
 
-/* ---- global errors (REFERENCE §5.4) ---- */
+/* ---- global errors (IHI 0070 ch. 7, GERROR) ---- */
 
 int smmukit_smmu_handle_gerror_irq(struct smmukit_smmu *s)
 {

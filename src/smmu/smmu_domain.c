@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Domains, attach/detach, and the invalidation paths (REFERENCE §4.3, §4.5,
+ * Domains, attach/detach, and the invalidation paths (IHI 0070 ch. 4; docs/smmu.md;
  * §7.2), exposed through iommu_ops.
  *
  * Tags. A stage-1 domain owns an ASID, a stage-2 domain a VMID, from

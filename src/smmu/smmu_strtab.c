@@ -2,7 +2,7 @@
 /*
  * Stream table (linear and 2-level) and context descriptors.
  *
- * Update order (REFERENCE §3.4). A descriptor the SMMU may be reading is
+ * Update order (IHI 0070 ch. 3; docs/smmu.md). A descriptor the SMMU may be reading is
  * only ever changed so that each 64-bit word is valid on its own:
  *  - a live STE that routes somewhere is first turned into an abort STE by
  *    one 64-bit store of DW0 (Config=abort ignores every other word), then

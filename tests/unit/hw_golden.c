@@ -3,7 +3,7 @@
  * Golden encodings for include/smmukit/smmuv3_hw.h.
  *
  * Every expected word below was typed by hand from the bit positions in the
- * architecture (Arm IHI 0070, as summarised in REFERENCE.md §2-§5), never
+ * architecture (Arm IHI 0070, the SMMUv3 architecture specification), never
  * computed with the header's masks: the driver and the model share those
  * masks, so a wrong one would otherwise pass on both sides.
  */
@@ -66,7 +66,7 @@ static void test_register_offsets(void **state)
 	assert_int_equal(SMMUV3_PRIQ_IRQ_CFG2, 0xDC);
 }
 
-/* QEMU 7.2 ID registers, REFERENCE §2.2. */
+/* QEMU 7.2 ID registers (hw/arm/smmuv3.c reset values). */
 static void test_idr_qemu72(void **state)
 {
 	const uint64_t idr0 = 0x0D40101A, idr1 = 0x02730010;
@@ -122,7 +122,7 @@ static void test_idr_qemu72(void **state)
 	assert_int_equal(FG(AIDR_ARCH_MINOR, 1), 1);
 }
 
-/* gem5's values (REFERENCE §2.2), which decode differently from its notes. */
+/* gem5's SMMUv3 ID register values, which decode differently from its notes. */
 static void test_idr_gem5(void **state)
 {
 	const uint64_t idr0 = 0x094C100F, idr1 = 0x00E00000, idr5 = 0x55;
@@ -227,7 +227,7 @@ static void test_control_values(void **state)
 }
 
 /* ------------------------------------------------------------------------
- * Queue ring arithmetic, REFERENCE §2.4 (8 entries, n = 3).
+ * Queue ring arithmetic, IHI 0070 ch. 3 (wrap bit above the index) (8 entries, n = 3).
  * ------------------------------------------------------------------------ */
 
 static void test_queue_ring(void **state)
@@ -293,7 +293,7 @@ static void test_queue_ring(void **state)
 }
 
 /* ------------------------------------------------------------------------
- * Stream table entries, REFERENCE §3.1-§3.2
+ * Stream table entries, IHI 0070 ch. 5 (STE)
  * ------------------------------------------------------------------------ */
 
 static void test_ste(void **state)
@@ -385,7 +385,7 @@ static void test_ste(void **state)
 }
 
 /* ------------------------------------------------------------------------
- * Context descriptors, REFERENCE §3.3
+ * Context descriptors, IHI 0070 ch. 5 (CD)
  * ------------------------------------------------------------------------ */
 
 static void test_cd(void **state)
@@ -428,7 +428,7 @@ static void test_cd(void **state)
 }
 
 /* ------------------------------------------------------------------------
- * Commands, REFERENCE §4
+ * Commands, IHI 0070 ch. 4
  * ------------------------------------------------------------------------ */
 
 struct golden_cmd {
@@ -829,7 +829,7 @@ static void test_cmd_names(void **state)
 	assert_string_equal(smmuv3_cerror_name(3), "CERROR_ATC_INV_SYNC");
 	assert_string_equal(smmuv3_cerror_name(9), "CERROR_UNKNOWN");
 
-	/* Opcode values as typed from REFERENCE §4.1. */
+	/* Opcode values as typed from IHI 0070 ch. 4. */
 	static const struct {
 		unsigned op;
 		const char *name;
@@ -871,7 +871,7 @@ static void test_cmd_names(void **state)
 }
 
 /* ------------------------------------------------------------------------
- * Event records, REFERENCE §5
+ * Event records, IHI 0070 §7.3
  * ------------------------------------------------------------------------ */
 
 struct golden_evt {
@@ -967,7 +967,7 @@ static void test_event_errors(void **state)
 }
 
 /* ------------------------------------------------------------------------
- * Range invalidation, REFERENCE §4.3 worked examples (4K, tg = 12)
+ * Range invalidation, IHI 0070 §4.4 worked examples (4K, tg = 12)
  * ------------------------------------------------------------------------ */
 
 struct split_want {

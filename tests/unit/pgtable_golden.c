@@ -205,7 +205,7 @@ static void test_context_fields(void **state)
 	struct smmukit_pgtable *pgt;
 	struct flush_rec rec;
 
-	/* REFERENCE 3.3 recipe: 4K, IAS 48, OAS 44, coherent walk. */
+	/* Linux's CD recipe: 4K, IAS 48, OAS 44, coherent walk. */
 	assert_int_equal(test_pgtable(p, 1, SMMUKIT_SZ_4K, 48, 44, true, &rec, &cfg, &pgt), 0);
 	assert_int_equal(cfg.s1.t0sz, 16);
 	assert_int_equal(cfg.s1.tg0, 0);

@@ -238,7 +238,7 @@ static void test_library_selftest(void **state)
 	smmukit_posix_destroy(p);
 }
 
-/* Geometry, typed from REFERENCE 6.1 (a table of the architecture's rules). */
+/* Geometry, typed from the architecture's rules (Arm DDI 0487, VMSAv8-64). */
 struct geo {
 	uint64_t granule;
 	unsigned ias;
@@ -355,7 +355,7 @@ static void test_geometry_64k_small_ps(void **state)
 	smmukit_posix_destroy(p);
 }
 
-/* Page sizes per granule (REFERENCE 6.1). */
+/* Page sizes per granule (Arm DDI 0487). */
 static void test_pgsize_bitmap(void **state)
 {
 	struct smmukit_platform *p = test_platform(false);

@@ -200,7 +200,7 @@ static void strict_unmap(const char *keys, unsigned stage, bool expect_range)
 	assert_int_equal(smmukit_iommu_drv_iotlb_sync(c.dom, &g), 0);
 	n = h_cmdlog(&c.h, &c.cursor, r, 128);
 	if (expect_range) {
-		/* (0, 9), TTL 2: REFERENCE's worked example. */
+		/* (0, 9), TTL 2: the worked example. */
 		assert_int_equal(n, 2);
 		assert_int_equal(smmukit_field_get(CMD0_SCALE, r[0].dw[0]), 9);
 		assert_int_equal(smmukit_field_get(CMD0_NUM, r[0].dw[0]), 0);
@@ -270,7 +270,7 @@ static void test_missing_sync_is_caught(void **state)
 	ctx_down(&c);
 }
 
-/* REFERENCE §4.3 worked examples, through iotlb_sync and the command log. */
+/* Range-invalidation worked examples (IHI 0070 §4.4), through iotlb_sync and the command log. */
 static void test_ril_worked_examples(void **state)
 {
 	static const struct {
@@ -313,7 +313,7 @@ static void test_ril_worked_examples(void **state)
 		}
 		assert_int_equal(r[ex[i].ncmds].dw[0] & 0xff, SMMUV3_OP_CMD_SYNC);
 		if (ex[i].pages == 33) {
-			/* Typed from REFERENCE §4.3. */
+			/* Typed from the worked example. */
 			assert_int_equal(r[0].dw[0], UINT64_C(0x0001000000000012));
 			assert_int_equal(r[0].dw[1], UINT64_C(0x10000701));
 			assert_int_equal(r[1].dw[0], UINT64_C(0x0001000000500012));
