@@ -628,11 +628,13 @@ static void timer_on_real_clock(bool polled)
 	assert_int_equal(smmukit_plat_alloc_pages(p, 0, &buf), 0);
 	assert_int_equal(smmukit_dma_map_single(dev, buf.cpu, 512,
 						SMMUKIT_DMA_FROM_DEVICE, &a), 0);
+	/* Before the unmap that arms the timer: a thread descheduled right
+	 * after it must not make the timer look early. */
+	start = smmukit_plat_clock_ns(p);
 	assert_int_equal(smmukit_dma_unmap_single(dev, a, 512,
 						  SMMUKIT_DMA_FROM_DEVICE), 0);
 	assert_int_equal(smmukit_dma_get_stats(dma, &ds), 0);
 	assert_int_equal(ds.fq_pending, 1);
-	start = smmukit_plat_clock_ns(p);
 	do {
 		if (polled)
 			smmukit_plat_timer_poll(p);
