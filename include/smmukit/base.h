@@ -74,7 +74,16 @@ const char *smmukit_errname(int err);
 #define smmukit_unlikely(x) __builtin_expect(!!(x), 0)
 #define SMMUKIT_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #define SMMUKIT_UNUSED __attribute__((unused))
+/* Out of line, so the fast path calling it saves no extra registers. */
+#define SMMUKIT_NOINLINE __attribute__((noinline))
+/* Slow paths: out of line and optimised for size. */
+#define SMMUKIT_COLD __attribute__((noinline, cold))
+/* Fast-path helpers: inlined whatever the optimiser's size heuristics say. */
+#define SMMUKIT_ALWAYS_INLINE inline __attribute__((always_inline))
 #else
+#define SMMUKIT_NOINLINE
+#define SMMUKIT_COLD
+#define SMMUKIT_ALWAYS_INLINE inline
 #define smmukit_likely(x) (x)
 #define smmukit_unlikely(x) (x)
 #define SMMUKIT_PRINTF(f, a)

@@ -48,7 +48,16 @@ struct smmukit_dma_pages {
  * The lock may sleep: never take one from a context that must not.
  */
 struct smmukit_lock {
-	SMMUKIT_ALIGNAS(16) unsigned char opaque[64];
+	union {
+		SMMUKIT_ALIGNAS(16) unsigned char opaque[64];
+		/*
+		 * The library's own lock word, used instead of the backend's
+		 * lock ops (which then never see this lock) by the hot-path
+		 * lock calls smmukit_plat_hot_*() when the platform sets
+		 * SMMUKIT_PLAT_F_ATOMIC_LOCKS.
+		 */
+		SMMUKIT_ATOMIC(uint32_t) word;
+	};
 };
 
 /* Log levels, in the kernel's spirit. */
@@ -161,12 +170,50 @@ struct smmukit_platform_ops {
 	 * previous call, so a sweep knows when it has passed the last one.
 	 */
 	uint64_t (*fail_nth_alloc)(struct smmukit_platform *p, uint64_t nth);
+
+	/*
+	 * Let another thread run (optional): called by a contended hot-path
+	 * lock (SMMUKIT_PLAT_F_ATOMIC_LOCKS) after a short busy spin, so a
+	 * waiter does not burn the time slice of a preempted holder. NULL
+	 * means busy-wait only (no preemption, as on bare metal).
+	 */
+	void (*yield)(struct smmukit_platform *p);
 };
+
+/*
+ * Fast data (optional). What is fixed for the life of a platform may be
+ * published here as data, so hot paths (IOVA magazines, page-table walks,
+ * flush-queue rings) need no indirect call for it, as mimalloc's prim layer
+ * does with compile-time choices. Every field is set by the backend before
+ * the platform is handed to the library and never changes afterwards; all
+ * zero (what a designated initializer leaves) means "use the ops".
+ */
+/*
+ * phys_to_virt of any address inside a run alloc_pages returned is
+ * (void *)((uintptr_t)pa + phys_virt_offset): a linear map. The op stays
+ * the bounds-checked way for any other address.
+ */
+#define SMMUKIT_PLAT_F_LINEAR_MAP (1u << 0)
+/*
+ * The library may take its hot-path locks (smmukit_plat_hot_*: per-CPU
+ * IOVA caches and depots, the IOVA tree, flush-queue rings) itself, as
+ * C11-atomic spinlocks in struct smmukit_lock's word: an uncontended
+ * acquisition is one compare-and-swap, a release one store. Contended
+ * waiters spin, then call yield(). The backend's lock ops are not used for
+ * those locks (every other lock still goes through them). Set it only if
+ * spinning is acceptable wherever the library runs: such a lock is held for
+ * a few hundred instructions, but its holder may be preempted.
+ */
+#define SMMUKIT_PLAT_F_ATOMIC_LOCKS (1u << 1)
 
 struct smmukit_platform {
 	const struct smmukit_platform_ops *ops;
 	/* Messages above this level are dropped before formatting. */
 	enum smmukit_log_level log_level;
+	/* SMMUKIT_PLAT_F_*: see above. */
+	uint32_t fast_flags;
+	/* With SMMUKIT_PLAT_F_LINEAR_MAP: CPU address minus physical address. */
+	uintptr_t phys_virt_offset;
 };
 
 /*
@@ -211,6 +258,18 @@ static inline void smmukit_plat_free_pages(struct smmukit_platform *p,
 static inline void *smmukit_plat_phys_to_virt(struct smmukit_platform *p,
 					      smmukit_phys_t pa)
 {
+	return p->ops->phys_to_virt(p, pa);
+}
+
+/*
+ * CPU pointer for pa, which must lie inside a run alloc_pages returned (a
+ * page-table page): inline with a linear map, else the op.
+ */
+static SMMUKIT_ALWAYS_INLINE void *smmukit_plat_page_virt(struct smmukit_platform *p,
+					   smmukit_phys_t pa)
+{
+	if (smmukit_likely(p->fast_flags & SMMUKIT_PLAT_F_LINEAR_MAP))
+		return (void *)((uintptr_t)pa + p->phys_virt_offset);
 	return p->ops->phys_to_virt(p, pa);
 }
 
@@ -269,6 +328,71 @@ static inline void smmukit_plat_unlock(struct smmukit_platform *p,
 				       struct smmukit_lock *l)
 {
 	p->ops->unlock(p, l);
+}
+
+/*
+ * Hot-path locks: the same contract as smmukit_plat_lock*, for the short
+ * critical sections of map/unmap fast paths. With SMMUKIT_PLAT_F_ATOMIC_LOCKS
+ * the library's own atomic word, else exactly the backend's lock ops. A lock
+ * is initialised, taken and destroyed through one family only.
+ */
+void smmukit_plat_hot_lock_slow(struct smmukit_platform *p,
+				struct smmukit_lock *l);
+
+static inline void smmukit_plat_hot_lock_init(struct smmukit_platform *p,
+					      struct smmukit_lock *l)
+{
+	if (p->fast_flags & SMMUKIT_PLAT_F_ATOMIC_LOCKS)
+#ifdef __cplusplus
+		__atomic_store_n(&l->word, 0, __ATOMIC_RELAXED);
+#else
+		atomic_init(&l->word, 0);
+#endif
+	else
+		p->ops->lock_init(p, l);
+}
+
+static inline void smmukit_plat_hot_lock_destroy(struct smmukit_platform *p,
+						 struct smmukit_lock *l)
+{
+	if (!(p->fast_flags & SMMUKIT_PLAT_F_ATOMIC_LOCKS))
+		p->ops->lock_destroy(p, l);
+}
+
+static SMMUKIT_ALWAYS_INLINE void smmukit_plat_hot_lock(struct smmukit_platform *p,
+					 struct smmukit_lock *l)
+{
+	if (smmukit_likely(p->fast_flags & SMMUKIT_PLAT_F_ATOMIC_LOCKS)) {
+		uint32_t free_word = 0;
+
+#ifdef __cplusplus
+		if (smmukit_likely(__atomic_compare_exchange_n(
+			    &l->word, &free_word, 1, true, __ATOMIC_ACQUIRE,
+			    __ATOMIC_RELAXED)))
+			return;
+#else
+		if (smmukit_likely(atomic_compare_exchange_weak_explicit(
+			    &l->word, &free_word, 1, memory_order_acquire,
+			    memory_order_relaxed)))
+			return;
+#endif
+		smmukit_plat_hot_lock_slow(p, l);
+		return;
+	}
+	p->ops->lock(p, l);
+}
+
+static SMMUKIT_ALWAYS_INLINE void smmukit_plat_hot_unlock(struct smmukit_platform *p,
+					   struct smmukit_lock *l)
+{
+	if (smmukit_likely(p->fast_flags & SMMUKIT_PLAT_F_ATOMIC_LOCKS))
+#ifdef __cplusplus
+		__atomic_store_n(&l->word, 0, __ATOMIC_RELEASE);
+#else
+		atomic_store_explicit(&l->word, 0, memory_order_release);
+#endif
+	else
+		p->ops->unlock(p, l);
 }
 
 static inline unsigned smmukit_plat_cpu_id(struct smmukit_platform *p)

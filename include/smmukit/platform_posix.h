@@ -39,6 +39,12 @@ struct smmukit_posix_config {
 	/* Count dma_sync_for_device() calls and keep the last range. */
 	bool record_syncs;
 	enum smmukit_log_level log_level;
+	/*
+	 * Publish no fast data (no linear map, no atomic hot-path locks):
+	 * every hot path goes through the ops table, as with a backend that
+	 * offers nothing more (tests of the generic paths).
+	 */
+	bool ops_only;
 };
 
 /*

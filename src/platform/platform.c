@@ -15,6 +15,29 @@ void smmukit_plat_log(struct smmukit_platform *p, enum smmukit_log_level level,
 	va_end(ap);
 }
 
+/*
+ * Contended hot-path lock: test-and-test-and-set. A short busy spin covers
+ * a holder running on another CPU; past it, yield() lets a preempted holder
+ * run (a busy-wait alone could spin for a whole time slice).
+ */
+#define HOT_LOCK_SPINS 64
+
+void smmukit_plat_hot_lock_slow(struct smmukit_platform *p,
+				struct smmukit_lock *l)
+{
+	for (unsigned spins = 0;; spins++) {
+		uint32_t free_word = 0;
+
+		if (atomic_load_explicit(&l->word, memory_order_relaxed) == 0 &&
+		    atomic_compare_exchange_weak_explicit(
+			    &l->word, &free_word, 1, memory_order_acquire,
+			    memory_order_relaxed))
+			return;
+		if (spins >= HOT_LOCK_SPINS && p->ops->yield)
+			p->ops->yield(p);
+	}
+}
+
 bool smmukit_plat_poll_until(struct smmukit_platform *p,
 			     smmukit_poll_cond_fn cond, void *arg,
 			     uint64_t timeout_ns)

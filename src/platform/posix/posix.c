@@ -339,12 +339,21 @@ static unsigned posix_nr_cpus(struct smmukit_platform *p)
 static unsigned posix_cpu_id(struct smmukit_platform *p)
 {
 	struct posix_platform *pp = to_posix(p);
+	unsigned cpu = thread_cpu_plus1 - 1;
 
-	if (smmukit_unlikely(!thread_cpu_plus1))
+	if (smmukit_unlikely(!thread_cpu_plus1)) {
 		thread_cpu_plus1 = 1 + atomic_fetch_add_explicit(
 					       &pp->next_cpu, 1,
 					       memory_order_relaxed);
-	return (thread_cpu_plus1 - 1) % pp->cfg.nr_cpus;
+		cpu = thread_cpu_plus1 - 1;
+	}
+	/* The id is per thread, shared by every platform: fold only if needed. */
+	return smmukit_likely(cpu < pp->cfg.nr_cpus) ? cpu : cpu % pp->cfg.nr_cpus;
+}
+
+static void posix_yield(struct smmukit_platform *p)
+{
+	sched_yield();
 }
 
 void smmukit_posix_set_cpu(struct smmukit_platform *p, unsigned cpu)
@@ -632,6 +641,7 @@ static const struct smmukit_platform_ops posix_ops = {
 	.timer_poll = posix_timer_poll,
 	.log = posix_log,
 	.fail_nth_alloc = smmukit_posix_fail_nth_alloc,
+	.yield = posix_yield,
 };
 
 /* ---- lifecycle ---- */
@@ -691,12 +701,17 @@ int smmukit_posix_create(const struct smmukit_posix_config *cfg,
 
 	pp->pub.ops = &posix_ops;
 	pp->pub.log_level = pp->cfg.log_level;
+	if (!pp->cfg.ops_only)
+		pp->pub.fast_flags = SMMUKIT_PLAT_F_LINEAR_MAP |
+				     SMMUKIT_PLAT_F_ATOMIC_LOCKS;
 	pp->nr_pages = pp->cfg.mem_size >> SMMUKIT_PAGE_SHIFT;
 	ret = -SMMUKIT_ENOMEM;
 	pp->ram = mmap(NULL, pp->cfg.mem_size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (pp->ram == MAP_FAILED)
 		goto err_free;
+	/* Simulated RAM is one mapping: physical to virtual is one offset. */
+	pp->pub.phys_virt_offset = (uintptr_t)pp->ram - (uintptr_t)pp->cfg.phys_base;
 	pp->meta = calloc(pp->nr_pages, sizeof(*pp->meta));
 	if (!pp->meta)
 		goto err_unmap;
