@@ -374,6 +374,31 @@ static void node_free(struct smmukit_iova_domain *dom, struct iova_node *n)
 	smmukit_plat_free(dom->plat, n, sizeof(*n));
 }
 
+/* A cached node, zeroed as zalloc would give it, or NULL. tree_lock held. */
+static struct iova_node *spare_pop_locked(struct smmukit_iova_domain *dom)
+{
+	struct iova_node *n = dom->spare;
+
+	if (n) {
+		dom->spare = n->parent;
+		dom->nr_spare--;
+		*n = (struct iova_node){ 0 };
+	}
+	return n;
+}
+
+/* Keep n for reuse if there is room; false: the caller frees it unlocked. */
+static bool spare_push_locked(struct smmukit_iova_domain *dom,
+			      struct iova_node *n)
+{
+	if (dom->nr_spare >= IOVA_SPARE_NODES)
+		return false;
+	n->parent = dom->spare;
+	dom->spare = n;
+	dom->nr_spare++;
+	return true;
+}
+
 int smmukit_iova_domain_create(struct smmukit_platform *plat,
 			       const struct smmukit_iova_config *cfg,
 			       struct smmukit_iova_domain **out)
@@ -429,7 +454,7 @@ int smmukit_iova_domain_create(struct smmukit_platform *plat,
 	ret = iova_caches_init(dom);
 	if (ret)
 		goto err_anchor;
-	smmukit_plat_lock_init(plat, &dom->tree_lock);
+	smmukit_plat_hot_lock_init(plat, &dom->tree_lock);
 	*out = dom;
 	return 0;
 
@@ -467,7 +492,12 @@ void smmukit_iova_domain_destroy(struct smmukit_iova_domain *dom)
 			n = p;
 		}
 	}
-	smmukit_plat_lock_destroy(dom->plat, &dom->tree_lock);
+	while (dom->spare) {
+		n = dom->spare;
+		dom->spare = n->parent;
+		node_free(dom, n);
+	}
+	smmukit_plat_hot_lock_destroy(dom->plat, &dom->tree_lock);
 	smmukit_plat_free(dom->plat, dom, sizeof(*dom));
 }
 
@@ -509,18 +539,25 @@ int smmukit_iova_alloc(struct smmukit_iova_domain *dom, uint64_t size_pfns,
 	if (limit_pfn - dom->start_pfn + 1 < size_pfns)
 		return -SMMUKIT_ENOSPC;
 
-	/* Allocate first: the tree lock never covers a platform allocation. */
-	node = node_new(dom);
-	if (!node)
-		return -SMMUKIT_ENOMEM;
-	smmukit_plat_lock(dom->plat, &dom->tree_lock);
+	smmukit_plat_hot_lock(dom->plat, &dom->tree_lock);
+	node = spare_pop_locked(dom);
+	if (smmukit_unlikely(!node)) {
+		/* The tree lock never covers a platform allocation. */
+		smmukit_plat_hot_unlock(dom->plat, &dom->tree_lock);
+		node = node_new(dom);
+		if (!node)
+			return -SMMUKIT_ENOMEM;
+		smmukit_plat_hot_lock(dom->plat, &dom->tree_lock);
+	}
 	pfn = search(dom, size_pfns, limit_pfn, align, &succ);
 	if (pfn) {
 		node->pfn_lo = pfn;
 		node->pfn_hi = pfn + size_pfns - 1;
 		insert_below(dom, succ, node);
+	} else if (spare_push_locked(dom, node)) {
+		node = NULL;
 	}
-	smmukit_plat_unlock(dom->plat, &dom->tree_lock);
+	smmukit_plat_hot_unlock(dom->plat, &dom->tree_lock);
 	if (!pfn) {
 		node_free(dom, node);
 		return -SMMUKIT_ENOSPC;
@@ -561,17 +598,22 @@ int smmukit_iova_free(struct smmukit_iova_domain *dom, uint64_t pfn,
 		      uint64_t size_pfns)
 {
 	struct iova_node *n;
+	bool found;
 
 	if (!dom || size_pfns == 0 || pfn == 0)
 		return -SMMUKIT_EINVAL;
-	smmukit_plat_lock(dom->plat, &dom->tree_lock);
+	smmukit_plat_hot_lock(dom->plat, &dom->tree_lock);
 	n = take_range(dom, pfn, size_pfns, false);
-	smmukit_plat_unlock(dom->plat, &dom->tree_lock);
-	if (!n) {
+	found = n != NULL;
+	if (found && spare_push_locked(dom, n))
+		n = NULL;
+	smmukit_plat_hot_unlock(dom->plat, &dom->tree_lock);
+	if (smmukit_unlikely(!found)) {
 		report_bad_free(dom, pfn, size_pfns);
 		return -SMMUKIT_ENOENT;
 	}
-	node_free(dom, n);
+	if (n)
+		node_free(dom, n);
 	return 0;
 }
 
@@ -582,7 +624,7 @@ uint64_t iova_tree_free_many(struct smmukit_iova_domain *dom,
 	struct iova_node *list = NULL, *node;
 	uint64_t bad = 0;
 
-	smmukit_plat_lock(dom->plat, &dom->tree_lock);
+	smmukit_plat_hot_lock(dom->plat, &dom->tree_lock);
 	for (uint64_t i = 0; i < n; i++) {
 		node = take_range(dom, pfns[i], size_pfns, true);
 		if (!node) {
@@ -593,7 +635,7 @@ uint64_t iova_tree_free_many(struct smmukit_iova_domain *dom,
 		node->parent = list;
 		list = node;
 	}
-	smmukit_plat_unlock(dom->plat, &dom->tree_lock);
+	smmukit_plat_hot_unlock(dom->plat, &dom->tree_lock);
 	while (list) {
 		node = list;
 		list = node->parent;
@@ -628,7 +670,7 @@ int iova_tree_free_entries(struct smmukit_iova_domain *dom,
 	while (i < n) {
 		unsigned done = 0;
 
-		smmukit_plat_lock(dom->plat, &dom->tree_lock);
+		smmukit_plat_hot_lock(dom->plat, &dom->tree_lock);
 		for (; i < n && done < BULK_FREES_PER_LOCK; i++) {
 			if (entries[i].size_pfns < min_size_pfns)
 				continue;
@@ -643,7 +685,7 @@ int iova_tree_free_entries(struct smmukit_iova_domain *dom,
 			node->parent = list;
 			list = node;
 		}
-		smmukit_plat_unlock(dom->plat, &dom->tree_lock);
+		smmukit_plat_hot_unlock(dom->plat, &dom->tree_lock);
 		while (list) {
 			node = list;
 			list = node->parent;
@@ -662,14 +704,14 @@ int iova_tree_mark_cached(struct smmukit_iova_domain *dom, uint64_t pfn,
 	struct iova_node *n;
 	int ret = -SMMUKIT_ENOENT;
 
-	smmukit_plat_lock(dom->plat, &dom->tree_lock);
+	smmukit_plat_hot_lock(dom->plat, &dom->tree_lock);
 	n = lookup(dom, pfn);
 	if (n && !n->reserved && n->pfn_lo == pfn &&
 	    n->pfn_hi - n->pfn_lo + 1 == size_pfns && n->cached != cached) {
 		n->cached = cached;
 		ret = 0;
 	}
-	smmukit_plat_unlock(dom->plat, &dom->tree_lock);
+	smmukit_plat_hot_unlock(dom->plat, &dom->tree_lock);
 	return ret;
 }
 
@@ -694,7 +736,7 @@ int smmukit_iova_reserve(struct smmukit_iova_domain *dom, uint64_t lo_pfn,
 	node->pfn_lo = lo_pfn;
 	node->pfn_hi = hi_pfn;
 	node->reserved = 1;
-	smmukit_plat_lock(dom->plat, &dom->tree_lock);
+	smmukit_plat_hot_lock(dom->plat, &dom->tree_lock);
 	/*
 	 * 1. Every node touching [lo - 1, hi + 1] must be a reservation (an
 	 *    adjacent allocation is left alone); they give the merged extent.
@@ -726,7 +768,7 @@ int smmukit_iova_reserve(struct smmukit_iova_domain *dom, uint64_t lo_pfn,
 	insert_below(dom, first_above(dom, node->pfn_hi), node);
 	node = NULL;
 out:
-	smmukit_plat_unlock(dom->plat, &dom->tree_lock);
+	smmukit_plat_hot_unlock(dom->plat, &dom->tree_lock);
 	while (list) {
 		n = list;
 		list = n->parent;
@@ -745,7 +787,7 @@ int smmukit_iova_find(struct smmukit_iova_domain *dom, uint64_t pfn,
 
 	if (!dom || !out)
 		return -SMMUKIT_EINVAL;
-	smmukit_plat_lock(dom->plat, &dom->tree_lock);
+	smmukit_plat_hot_lock(dom->plat, &dom->tree_lock);
 	n = lookup(dom, pfn);
 	if (n && n != dom->anchor) {
 		out->pfn_lo = n->pfn_lo;
@@ -753,7 +795,7 @@ int smmukit_iova_find(struct smmukit_iova_domain *dom, uint64_t pfn,
 		out->reserved = n->reserved;
 		ret = 0;
 	}
-	smmukit_plat_unlock(dom->plat, &dom->tree_lock);
+	smmukit_plat_hot_unlock(dom->plat, &dom->tree_lock);
 	return ret;
 }
 
@@ -793,7 +835,7 @@ int smmukit_iova_check(struct smmukit_iova_domain *dom)
 
 	if (!dom)
 		return -SMMUKIT_EINVAL;
-	smmukit_plat_lock(dom->plat, &dom->tree_lock);
+	smmukit_plat_hot_lock(dom->plat, &dom->tree_lock);
 	prev_hi = dom->start_pfn - 1;
 	if (dom->root->parent)
 		why = "root has a parent";
@@ -806,7 +848,7 @@ int smmukit_iova_check(struct smmukit_iova_domain *dom)
 	}
 	if (!why && count != dom->nr_nodes + 1)
 		why = "node count";
-	smmukit_plat_unlock(dom->plat, &dom->tree_lock);
+	smmukit_plat_hot_unlock(dom->plat, &dom->tree_lock);
 	if (why) {
 		smmukit_err(dom->plat, "iova: tree invariant broken: %s", why);
 		return -SMMUKIT_EIO;
@@ -817,8 +859,8 @@ int smmukit_iova_check(struct smmukit_iova_domain *dom)
 void iova_tree_stats(struct smmukit_iova_domain *dom,
 		     struct smmukit_iova_stats *out)
 {
-	smmukit_plat_lock(dom->plat, &dom->tree_lock);
+	smmukit_plat_hot_lock(dom->plat, &dom->tree_lock);
 	out->tree_ranges = dom->nr_nodes;
 	out->tree_height = (uint64_t)dom->root->height;
-	smmukit_plat_unlock(dom->plat, &dom->tree_lock);
+	smmukit_plat_hot_unlock(dom->plat, &dom->tree_lock);
 }

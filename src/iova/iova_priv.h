@@ -64,6 +64,8 @@ struct iova_depot {
 	uint64_t trimmed;
 };
 
+enum { FAST_CHECKED = 0, FAST_UNCHECKED = 1, FAST_LEAF = 2 };
+
 struct smmukit_iova_domain {
 	/* Set at creation, read-only afterwards: no lock. */
 	struct smmukit_platform *plat;
@@ -74,6 +76,18 @@ struct smmukit_iova_domain {
 	uint64_t start_pfn;
 	uint64_t end_pfn;
 	uint64_t depot_trim_ns;
+	/*
+	 * Highest start pfn of a range of each class that fits the domain,
+	 * or 0 if the class does not fit: free_fast's whole range check.
+	 */
+	uint64_t cls_max_pfn[SMMUKIT_IOVA_NR_CLASSES];
+	/*
+	 * FAST_CHECKED: CHECK_FAST_FREE, every fast call takes the slow path.
+	 * FAST_UNCHECKED: the magazines, no tree mark.
+	 * FAST_LEAF: unchecked, one CPU and the platform's atomic hot-path
+	 * locks: the common case is leaf code (no call for CPU or lock).
+	 */
+	uint8_t fast_mode;
 	/* nr_cpus * SMMUKIT_IOVA_NR_CLASSES, indexed [cpu][class]; each own lock. */
 	struct iova_cpu_cache *cpu_caches;
 	struct iova_depot *depots;	/* SMMUKIT_IOVA_NR_CLASSES, each own lock */
@@ -105,7 +119,17 @@ struct smmukit_iova_domain {
 	struct iova_node *root;
 	struct iova_node *anchor;
 	uint64_t nr_nodes;
+	/*
+	 * Freed nodes kept for the next tree allocation (a per-domain slab,
+	 * like Linux's kmem_cache for iovas), linked through parent, at most
+	 * IOVA_SPARE_NODES: a steady alloc/free stream makes no platform
+	 * allocation. tree_lock.
+	 */
+	struct iova_node *spare;
+	uint32_t nr_spare;
 };
+
+#define IOVA_SPARE_NODES 64u
 
 /* ---- tree (iova.c), called with tree_lock NOT held unless noted ---- */
 

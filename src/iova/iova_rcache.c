@@ -66,11 +66,16 @@ static void release_list(struct smmukit_iova_domain *dom, struct iova_mag *list,
 	}
 }
 
-static struct iova_cpu_cache *this_cache(struct smmukit_iova_domain *dom,
+static SMMUKIT_ALWAYS_INLINE struct iova_cpu_cache *
+this_cache(struct smmukit_iova_domain *dom,
 					 unsigned cls)
 {
-	unsigned cpu = smmukit_plat_cpu_id(dom->plat);
+	unsigned cpu;
 
+	/* One CPU (fixed at creation): no need to ask which. */
+	if (dom->nr_cpus == 1)
+		return &dom->cpu_caches[cls];
+	cpu = smmukit_plat_cpu_id(dom->plat);
 	/* cpu_id() is a hint fixed at creation; never trust it as an index. */
 	if (smmukit_unlikely(cpu >= dom->nr_cpus))
 		cpu %= dom->nr_cpus;
@@ -89,7 +94,7 @@ static struct iova_mag *depot_trim_one(struct smmukit_iova_domain *dom,
 	struct iova_depot *d = &dom->depots[cls];
 	struct iova_mag *m = NULL;
 
-	smmukit_plat_lock(dom->plat, &d->lock);
+	smmukit_plat_hot_lock(dom->plat, &d->lock);
 	if (d->nr_mags > dom->depot_keep_mags) {
 		m = d->head;
 		d->head = m->u.next;
@@ -97,7 +102,7 @@ static struct iova_mag *depot_trim_one(struct smmukit_iova_domain *dom,
 		d->trimmed++;
 		m->u.next = NULL;
 	}
-	smmukit_plat_unlock(dom->plat, &d->lock);
+	smmukit_plat_hot_unlock(dom->plat, &d->lock);
 	return m;
 }
 
@@ -106,9 +111,9 @@ static bool depot_above_keep(struct smmukit_iova_domain *dom, unsigned cls)
 	struct iova_depot *d = &dom->depots[cls];
 	bool above;
 
-	smmukit_plat_lock(dom->plat, &d->lock);
+	smmukit_plat_hot_lock(dom->plat, &d->lock);
 	above = d->nr_mags > dom->depot_keep_mags;
-	smmukit_plat_unlock(dom->plat, &d->lock);
+	smmukit_plat_hot_unlock(dom->plat, &d->lock);
 	return above;
 }
 
@@ -188,12 +193,12 @@ static bool depot_push(struct smmukit_iova_domain *dom, unsigned cls,
 	struct iova_depot *d = &dom->depots[cls];
 	bool above;
 
-	smmukit_plat_lock(dom->plat, &d->lock);
+	smmukit_plat_hot_lock(dom->plat, &d->lock);
 	m->u.next = d->head;
 	d->head = m;
 	d->nr_mags++;
 	above = d->nr_mags > dom->depot_keep_mags;
-	smmukit_plat_unlock(dom->plat, &d->lock);
+	smmukit_plat_hot_unlock(dom->plat, &d->lock);
 	return above;
 }
 
@@ -202,14 +207,14 @@ static struct iova_mag *depot_pop(struct smmukit_iova_domain *dom, unsigned cls)
 	struct iova_depot *d = &dom->depots[cls];
 	struct iova_mag *m;
 
-	smmukit_plat_lock(dom->plat, &d->lock);
+	smmukit_plat_hot_lock(dom->plat, &d->lock);
 	m = d->head;
 	if (m) {
 		d->head = m->u.next;
 		d->nr_mags--;
 		m->u.nr = SMMUKIT_IOVA_MAG_PFNS;
 	}
-	smmukit_plat_unlock(dom->plat, &d->lock);
+	smmukit_plat_hot_unlock(dom->plat, &d->lock);
 	return m;
 }
 
@@ -256,23 +261,23 @@ static struct iova_mag *reload_locked(struct smmukit_iova_domain *dom,
 }
 
 /*
- * Get a cached range of class cls ending at or below limit_pfn; 0 on a miss.
+ * Get a cached range of class cls starting at or below max_lo (so ending at
+ * or below the caller's limit); 0 on a miss.
  * 1. Pop from loaded. 2. If loaded is empty and prev is not, swap and pop.
  * 3. If both are empty, trade the empty loaded for a full depot magazine.
  * A loaded magazine with entries of which none is below the limit is a miss:
  * the tree serves that request.
  */
-static uint64_t cache_get(struct smmukit_iova_domain *dom, unsigned cls,
-			  uint64_t limit_pfn)
+static SMMUKIT_COLD uint64_t cache_get_slow(struct smmukit_iova_domain *dom,
+						struct iova_cpu_cache *c,
+						unsigned cls, uint64_t max_lo)
 {
-	struct iova_cpu_cache *c = this_cache(dom, cls);
-	uint64_t max_lo = limit_pfn - (UINT64_C(1) << cls) + 1;
 	struct iova_mag *spare = NULL;
 	uint64_t pfn;
 
-	smmukit_plat_lock(dom->plat, &c->lock);
+	smmukit_plat_hot_lock(dom->plat, &c->lock);
 	pfn = mag_pop(c->loaded, max_lo);
-	if (smmukit_unlikely(!pfn && c->loaded->u.nr == 0)) {
+	if (!pfn && c->loaded->u.nr == 0) {
 		spare = reload_locked(dom, c, cls);
 		pfn = mag_pop(c->loaded, max_lo);
 	}
@@ -280,9 +285,34 @@ static uint64_t cache_get(struct smmukit_iova_domain *dom, unsigned cls,
 		c->hits++;
 	else
 		c->misses++;
-	smmukit_plat_unlock(dom->plat, &c->lock);
+	smmukit_plat_hot_unlock(dom->plat, &c->lock);
 	mag_free(dom, spare);
 	return pfn;
+}
+
+/* Fast half: the loaded magazine's top entry fits; anything else is slow. */
+static SMMUKIT_ALWAYS_INLINE uint64_t cache_get(struct smmukit_iova_domain *dom,
+						unsigned cls, uint64_t max_lo)
+{
+	struct iova_cpu_cache *c = this_cache(dom, cls);
+	struct iova_mag *m;
+	uint64_t nr, pfn;
+
+	smmukit_plat_hot_lock(dom->plat, &c->lock);
+	m = c->loaded;
+	nr = m->u.nr;
+	if (smmukit_likely(nr != 0)) {
+		pfn = m->pfns[nr - 1];
+		if (smmukit_likely(pfn <= max_lo)) {
+			m->u.nr = nr - 1;
+			c->hits++;
+			smmukit_plat_hot_unlock(dom->plat, &c->lock);
+			return pfn;
+		}
+	}
+	/* The cache may change while unlocked: the slow half starts over. */
+	smmukit_plat_hot_unlock(dom->plat, &c->lock);
+	return cache_get_slow(dom, c, cls, max_lo);
 }
 
 /*
@@ -322,20 +352,42 @@ static bool make_room_locked(struct smmukit_iova_domain *dom,
  *    cache may have changed meanwhile, and an unused spare is freed.
  * 4. With no lock held, kick the trim timer if the depot grew above keep.
  */
-static bool cache_put(struct smmukit_iova_domain *dom, unsigned cls,
-		      uint64_t pfn)
+static bool cache_put_slow(struct smmukit_iova_domain *dom,
+			   struct iova_cpu_cache *c, unsigned cls,
+			   uint64_t pfn);
+
+static SMMUKIT_ALWAYS_INLINE bool cache_put(struct smmukit_iova_domain *dom,
+					     unsigned cls, uint64_t pfn)
 {
 	struct iova_cpu_cache *c = this_cache(dom, cls);
+	struct iova_mag *m;
+
+	smmukit_plat_hot_lock(dom->plat, &c->lock);
+	m = c->loaded;
+	if (smmukit_likely(m->u.nr < SMMUKIT_IOVA_MAG_PFNS)) {
+		m->pfns[m->u.nr++] = pfn;
+		smmukit_plat_hot_unlock(dom->plat, &c->lock);
+		return true;
+	}
+	smmukit_plat_hot_unlock(dom->plat, &c->lock);
+	return cache_put_slow(dom, c, cls, pfn);
+}
+
+/* cache_put with loaded full when last seen: steps 1-4 in full. */
+static SMMUKIT_COLD bool cache_put_slow(struct smmukit_iova_domain *dom,
+					    struct iova_cpu_cache *c,
+					    unsigned cls, uint64_t pfn)
+{
 	struct iova_mag *spare = NULL;
 	bool kick = false, ok;
 
 	for (;;) {
-		smmukit_plat_lock(dom->plat, &c->lock);
+		smmukit_plat_hot_lock(dom->plat, &c->lock);
 		ok = smmukit_likely(c->loaded->u.nr < SMMUKIT_IOVA_MAG_PFNS) ||
 		     make_room_locked(dom, c, cls, &spare, &kick);
 		if (smmukit_likely(ok))
 			c->loaded->pfns[c->loaded->u.nr++] = pfn;
-		smmukit_plat_unlock(dom->plat, &c->lock);
+		smmukit_plat_hot_unlock(dom->plat, &c->lock);
 		if (smmukit_likely(ok) || spare)
 			break;
 		spare = mag_new(dom);
@@ -354,10 +406,16 @@ static bool fast_args_ok(const struct smmukit_iova_domain *dom, uint64_t size)
 	return dom && size != 0 && size <= dom->end_pfn - dom->start_pfn + 1;
 }
 
+/* Size class of 1..SMMUKIT_IOVA_CACHE_MAX_PFNS granules: log2, rounded up. */
+static SMMUKIT_ALWAYS_INLINE unsigned size_class(uint64_t size_pfns)
+{
+	return size_pfns <= 1 ? 0 : smmukit_ilog2(size_pfns - 1) + 1;
+}
+
 /* Tree, then (unless NO_FLUSH) flush every cache and retry once. */
-static int alloc_fast_slow(struct smmukit_iova_domain *dom, uint64_t size,
-			   uint64_t limit_pfn, uint32_t flags,
-			   uint64_t *pfn_out)
+static SMMUKIT_COLD int alloc_fast_tree(struct smmukit_iova_domain *dom,
+					    uint64_t size, uint64_t limit_pfn,
+					    uint32_t flags, uint64_t *pfn_out)
 {
 	int ret = smmukit_iova_alloc(dom, size, limit_pfn, true, pfn_out);
 
@@ -367,9 +425,15 @@ static int alloc_fast_slow(struct smmukit_iova_domain *dom, uint64_t size,
 	return smmukit_iova_alloc(dom, size, limit_pfn, true, pfn_out);
 }
 
-int smmukit_iova_alloc_fast(struct smmukit_iova_domain *dom,
-			    uint64_t size_pfns, uint64_t limit_pfn,
-			    uint32_t flags, uint64_t *pfn_out)
+/*
+ * Everything alloc_fast's fast path left: argument diagnosis, checked mode,
+ * limits below the size. cache_tried: the fast path already missed the
+ * cache (a miss is counted once).
+ */
+static SMMUKIT_COLD int alloc_fast_slow(struct smmukit_iova_domain *dom,
+					    uint64_t size_pfns,
+					    uint64_t limit_pfn, uint32_t flags,
+					    uint64_t *pfn_out)
 {
 	uint64_t size = smmukit_iova_fast_size(size_pfns), pfn;
 
@@ -382,7 +446,7 @@ int smmukit_iova_alloc_fast(struct smmukit_iova_domain *dom,
 	if (smmukit_likely(size <= SMMUKIT_IOVA_CACHE_MAX_PFNS)) {
 		unsigned cls = smmukit_ilog2(size);
 
-		pfn = cache_get(dom, cls, limit_pfn);
+		pfn = cache_get(dom, cls, limit_pfn - size + 1);
 		if (smmukit_likely(pfn)) {
 			if (smmukit_unlikely(dom->flags &
 					     SMMUKIT_IOVA_CHECK_FAST_FREE) &&
@@ -403,11 +467,182 @@ int smmukit_iova_alloc_fast(struct smmukit_iova_domain *dom,
 			return 0;
 		}
 	}
-	return alloc_fast_slow(dom, size, limit_pfn, flags, pfn_out);
+	return alloc_fast_tree(dom, size, limit_pfn, flags, pfn_out);
+}
+
+/* The general cached path: any CPU, any lock; on a miss, the tree. */
+static SMMUKIT_NOINLINE int alloc_fast_cached(struct smmukit_iova_domain *dom,
+					      unsigned cls, uint64_t lim,
+					      uint64_t max_lo, uint32_t flags,
+					      uint64_t *pfn_out)
+{
+	uint64_t pfn = cache_get(dom, cls, max_lo);
+
+	if (smmukit_likely(pfn)) {
+		*pfn_out = pfn;
+		return 0;
+	}
+	return alloc_fast_tree(dom, UINT64_C(1) << cls, lim, flags, pfn_out);
+}
+
+/*
+ * The fast path: one combined test of the common case (a domain, an out
+ * pointer, a cacheable size, known flags, unchecked mode, and a limit,
+ * clipped to the domain, that leaves room for the size above start_pfn:
+ * max_lo neither below start_pfn nor wrapped), then this CPU's magazine,
+ * and on a miss the tree. Anything else, including a bad argument, goes to
+ * the slow path, which diagnoses it exactly as before.
+ * In a FAST_LEAF domain (unchecked, one CPU, atomic hot-path locks) the
+ * common case is leaf code: CPU 0's cache, its lock word tried once, the
+ * loaded magazine's top entry. Whatever is not as usual (lock busy,
+ * magazine empty, top entry above max_lo) is a tail call to the general
+ * cached path.
+ */
+static SMMUKIT_NOINLINE int alloc_fast_general(struct smmukit_iova_domain *dom,
+					       uint64_t size_pfns,
+					       uint64_t limit_pfn,
+					       uint32_t flags,
+					       uint64_t *pfn_out)
+{
+	if (smmukit_likely(dom && pfn_out && dom->fast_mode != FAST_CHECKED &&
+			   size_pfns - 1 < SMMUKIT_IOVA_CACHE_MAX_PFNS &&
+			   !(flags & ~SMMUKIT_IOVA_NO_FLUSH))) {
+		unsigned cls = size_class(size_pfns);
+		uint64_t lim = smmukit_min_u64(limit_pfn, dom->end_pfn);
+		uint64_t max_lo = lim - (UINT64_C(1) << cls) + 1;
+
+		if (smmukit_likely(max_lo >= dom->start_pfn && max_lo <= lim))
+			return alloc_fast_cached(dom, cls, lim, max_lo, flags,
+						 pfn_out);
+	}
+	return alloc_fast_slow(dom, size_pfns, limit_pfn, flags, pfn_out);
+}
+
+int smmukit_iova_alloc_fast(struct smmukit_iova_domain *dom,
+			    uint64_t size_pfns, uint64_t limit_pfn,
+			    uint32_t flags, uint64_t *pfn_out)
+{
+	if (smmukit_likely(dom && pfn_out && dom->fast_mode == FAST_LEAF &&
+			   size_pfns - 1 < SMMUKIT_IOVA_CACHE_MAX_PFNS &&
+			   !(flags & ~SMMUKIT_IOVA_NO_FLUSH))) {
+		unsigned cls = size_class(size_pfns);
+		uint64_t lim = smmukit_min_u64(limit_pfn, dom->end_pfn);
+		uint64_t max_lo = lim - (UINT64_C(1) << cls) + 1;
+
+		if (smmukit_likely(max_lo >= dom->start_pfn && max_lo <= lim)) {
+			struct iova_cpu_cache *c = &dom->cpu_caches[cls];
+			uint32_t free_word = 0;
+
+			if (smmukit_likely(atomic_compare_exchange_weak_explicit(
+				    &c->lock.word, &free_word, 1,
+				    memory_order_acquire, memory_order_relaxed))) {
+				struct iova_mag *m = c->loaded;
+				uint64_t nr = m->u.nr, pfn;
+
+				if (smmukit_likely(nr != 0) &&
+				    smmukit_likely((pfn = m->pfns[nr - 1]) <= max_lo)) {
+					m->u.nr = nr - 1;
+					c->hits++;
+					atomic_store_explicit(&c->lock.word, 0,
+							      memory_order_release);
+					*pfn_out = pfn;
+					return 0;
+				}
+				atomic_store_explicit(&c->lock.word, 0,
+						      memory_order_release);
+			}
+			return alloc_fast_cached(dom, cls, lim, max_lo, flags,
+						 pfn_out);
+		}
+	}
+	return alloc_fast_general(dom, size_pfns, limit_pfn, flags, pfn_out);
+}
+
+static SMMUKIT_COLD int free_fast_slow(struct smmukit_iova_domain *dom,
+					   uint64_t pfn, uint64_t size_pfns);
+
+/* No magazine to be had: the tree takes the range (it never allocates). */
+static SMMUKIT_COLD int free_to_tree(struct smmukit_iova_domain *dom,
+					 uint64_t pfn, uint64_t size)
+{
+	if (iova_tree_free_many(dom, &pfn, 1, size))
+		return -SMMUKIT_ENOENT;
+	return 0;
+}
+
+/*
+ * The fast path: a domain in unchecked mode, a cacheable size, and a pfn
+ * aligned to its class and wholly inside the domain (a magazine hands its
+ * pfns out for any request of the class, so only what alloc_fast could
+ * have returned may enter one). Anything else: the slow path.
+ */
+static SMMUKIT_NOINLINE int free_fast_cached(struct smmukit_iova_domain *dom,
+					     unsigned cls, uint64_t pfn)
+{
+	if (smmukit_likely(cache_put(dom, cls, pfn)))
+		return 0;
+	return free_to_tree(dom, pfn, UINT64_C(1) << cls);
+}
+
+/*
+ * The fast path: a domain in unchecked mode, a cacheable size, and a pfn
+ * aligned to its class and wholly inside the domain (a magazine hands its
+ * pfns out for any request of the class, so only what alloc_fast could
+ * have returned may enter one). Anything else: the slow path. A FAST_LEAF
+ * domain's common case is leaf code, as in alloc_fast.
+ */
+static SMMUKIT_NOINLINE int free_fast_general(struct smmukit_iova_domain *dom,
+					      uint64_t pfn, uint64_t size_pfns)
+{
+	if (smmukit_likely(dom && dom->fast_mode != FAST_CHECKED &&
+			   size_pfns - 1 < SMMUKIT_IOVA_CACHE_MAX_PFNS)) {
+		unsigned cls = size_class(size_pfns);
+
+		if (smmukit_likely(!(pfn & ((UINT64_C(1) << cls) - 1)) &&
+				   pfn >= dom->start_pfn &&
+				   pfn <= dom->cls_max_pfn[cls]))
+			return free_fast_cached(dom, cls, pfn);
+	}
+	return free_fast_slow(dom, pfn, size_pfns);
 }
 
 int smmukit_iova_free_fast(struct smmukit_iova_domain *dom, uint64_t pfn,
 			   uint64_t size_pfns)
+{
+	if (smmukit_likely(dom && dom->fast_mode == FAST_LEAF &&
+			   size_pfns - 1 < SMMUKIT_IOVA_CACHE_MAX_PFNS)) {
+		unsigned cls = size_class(size_pfns);
+
+		if (smmukit_likely(!(pfn & ((UINT64_C(1) << cls) - 1)) &&
+				   pfn >= dom->start_pfn &&
+				   pfn <= dom->cls_max_pfn[cls])) {
+			struct iova_cpu_cache *c = &dom->cpu_caches[cls];
+			uint32_t free_word = 0;
+
+			if (smmukit_likely(atomic_compare_exchange_weak_explicit(
+				    &c->lock.word, &free_word, 1,
+				    memory_order_acquire, memory_order_relaxed))) {
+				struct iova_mag *m = c->loaded;
+				uint64_t nr = m->u.nr;
+
+				if (smmukit_likely(nr < SMMUKIT_IOVA_MAG_PFNS)) {
+					m->pfns[nr] = pfn;
+					m->u.nr = nr + 1;
+					atomic_store_explicit(&c->lock.word, 0,
+							      memory_order_release);
+					return 0;
+				}
+				atomic_store_explicit(&c->lock.word, 0,
+						      memory_order_release);
+			}
+			return free_fast_cached(dom, cls, pfn);
+		}
+	}
+	return free_fast_general(dom, pfn, size_pfns);
+}
+
+static SMMUKIT_COLD int free_fast_slow(struct smmukit_iova_domain *dom,
+					   uint64_t pfn, uint64_t size_pfns)
 {
 	uint64_t size = smmukit_iova_fast_size(size_pfns);
 	unsigned cls;
@@ -434,10 +669,7 @@ int smmukit_iova_free_fast(struct smmukit_iova_domain *dom, uint64_t pfn,
 	}
 	if (smmukit_likely(cache_put(dom, cls, pfn)))
 		return 0;
-	/* No magazine to be had: the tree takes it (it never allocates). */
-	if (iova_tree_free_many(dom, &pfn, 1, size))
-		return -SMMUKIT_ENOENT;
-	return 0;
+	return free_to_tree(dom, pfn, size);
 }
 
 int smmukit_iova_free_bulk(struct smmukit_iova_domain *dom,
@@ -469,10 +701,10 @@ static void flush_cpu(struct smmukit_iova_domain *dom, unsigned cpu)
 		struct iova_cpu_cache *c =
 			&dom->cpu_caches[cpu * SMMUKIT_IOVA_NR_CLASSES + cls];
 
-		smmukit_plat_lock(dom->plat, &c->lock);
+		smmukit_plat_hot_lock(dom->plat, &c->lock);
 		mag_drain(dom, c->loaded, cls);
 		mag_drain(dom, c->prev, cls);
-		smmukit_plat_unlock(dom->plat, &c->lock);
+		smmukit_plat_hot_unlock(dom->plat, &c->lock);
 	}
 }
 
@@ -494,11 +726,11 @@ void smmukit_iova_flush_caches(struct smmukit_iova_domain *dom)
 		struct iova_depot *d = &dom->depots[cls];
 		struct iova_mag *list;
 
-		smmukit_plat_lock(dom->plat, &d->lock);
+		smmukit_plat_hot_lock(dom->plat, &d->lock);
 		list = d->head;
 		d->head = NULL;
 		d->nr_mags = 0;
-		smmukit_plat_unlock(dom->plat, &d->lock);
+		smmukit_plat_hot_unlock(dom->plat, &d->lock);
 		release_list(dom, list, cls);
 	}
 	atomic_fetch_add_explicit(&dom->flushes, 1, memory_order_relaxed);
@@ -536,9 +768,22 @@ int iova_caches_init(struct smmukit_iova_domain *dom)
 			goto err;
 	}
 	for (uint64_t i = 0; i < n; i++)
-		smmukit_plat_lock_init(dom->plat, &dom->cpu_caches[i].lock);
+		smmukit_plat_hot_lock_init(dom->plat, &dom->cpu_caches[i].lock);
 	for (unsigned cls = 0; cls < SMMUKIT_IOVA_NR_CLASSES; cls++)
-		smmukit_plat_lock_init(dom->plat, &dom->depots[cls].lock);
+		smmukit_plat_hot_lock_init(dom->plat, &dom->depots[cls].lock);
+	for (unsigned cls = 0; cls < SMMUKIT_IOVA_NR_CLASSES; cls++) {
+		uint64_t size = UINT64_C(1) << cls;
+
+		dom->cls_max_pfn[cls] = size <= dom->end_pfn - dom->start_pfn + 1 ?
+					dom->end_pfn - size + 1 : 0;
+	}
+	if (dom->flags & SMMUKIT_IOVA_CHECK_FAST_FREE)
+		dom->fast_mode = FAST_CHECKED;
+	else if (dom->nr_cpus == 1 &&
+		 (dom->plat->fast_flags & SMMUKIT_PLAT_F_ATOMIC_LOCKS))
+		dom->fast_mode = FAST_LEAF;
+	else
+		dom->fast_mode = FAST_UNCHECKED;
 	atomic_init(&dom->trim_pending, false);
 	atomic_init(&dom->trim_stopping, false);
 	smmukit_plat_timer_init(dom->plat, &dom->trim_timer, trim_timer_fn);
@@ -574,7 +819,7 @@ void iova_caches_destroy(struct smmukit_iova_domain *dom)
 
 		mag_free(dom, c->loaded);
 		mag_free(dom, c->prev);
-		smmukit_plat_lock_destroy(dom->plat, &c->lock);
+		smmukit_plat_hot_lock_destroy(dom->plat, &c->lock);
 	}
 	for (unsigned cls = 0; cls < SMMUKIT_IOVA_NR_CLASSES; cls++) {
 		struct iova_depot *d = &dom->depots[cls];
@@ -585,7 +830,7 @@ void iova_caches_destroy(struct smmukit_iova_domain *dom)
 			d->head = m->u.next;
 			mag_free(dom, m);
 		}
-		smmukit_plat_lock_destroy(dom->plat, &d->lock);
+		smmukit_plat_hot_lock_destroy(dom->plat, &d->lock);
 	}
 	smmukit_plat_free(dom->plat, dom->caches_mem, dom->caches_mem_size);
 }
@@ -603,19 +848,19 @@ void smmukit_iova_get_stats(struct smmukit_iova_domain *dom,
 	for (uint64_t i = 0; i < n; i++) {
 		struct iova_cpu_cache *c = &dom->cpu_caches[i];
 
-		smmukit_plat_lock(dom->plat, &c->lock);
+		smmukit_plat_hot_lock(dom->plat, &c->lock);
 		out->cached_ranges += c->loaded->u.nr + c->prev->u.nr;
 		out->cache_hits += c->hits;
 		out->cache_misses += c->misses;
-		smmukit_plat_unlock(dom->plat, &c->lock);
+		smmukit_plat_hot_unlock(dom->plat, &c->lock);
 	}
 	for (unsigned cls = 0; cls < SMMUKIT_IOVA_NR_CLASSES; cls++) {
 		struct iova_depot *d = &dom->depots[cls];
 
-		smmukit_plat_lock(dom->plat, &d->lock);
+		smmukit_plat_hot_lock(dom->plat, &d->lock);
 		out->depot_mags[cls] = d->nr_mags;
 		out->depot_trimmed += d->trimmed;
-		smmukit_plat_unlock(dom->plat, &d->lock);
+		smmukit_plat_hot_unlock(dom->plat, &d->lock);
 		out->depot_mags_total += out->depot_mags[cls];
 		out->cached_ranges += out->depot_mags[cls] * SMMUKIT_IOVA_MAG_PFNS;
 	}
