@@ -108,7 +108,10 @@ static inline void smmukit_pgtable_gather_init(struct smmukit_iotlb_gather *g)
 	g->end = 0;
 	g->pgsize = 0;
 	g->queued = false;
-	smmukit_pgtable_freelist_init(&g->freelist);
+	/* smmukit_pgtable_freelist_init, inline: every unmap starts here. */
+	g->freelist.head_pa = 0;
+	g->freelist.tail_pa = 0;
+	g->freelist.count = 0;
 }
 
 /* NULL-safe: a NULL gather is never queued. */

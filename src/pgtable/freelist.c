@@ -12,7 +12,7 @@
 
 static uint64_t *page_words(struct smmukit_platform *p, smmukit_phys_t pa)
 {
-	return smmukit_plat_phys_to_virt(p, pa);
+	return smmukit_plat_page_virt(p, pa);
 }
 
 void smmukit_pgtable_freelist_init(struct smmukit_pgtable_freelist *fl)

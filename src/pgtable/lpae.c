@@ -37,8 +37,23 @@ struct lpae {
 	/* Precomputed per level so the walk needs no multiply or divide. */
 	unsigned char shift[4];		/* log2 of the size one entry maps */
 	unsigned entries[4];		/* entries in a table of that level */
+	uint64_t idx_mask[4];		/* entries - 1 */
 	signed char size_level[64];	/* log2(pgsize) -> level, -1 if none */
+	/*
+	 * Leaf attributes of every prot (SMMUKIT_PROT_ALL bits) without the
+	 * descriptor type; 0 for a prot that is not valid. leaf_type: the
+	 * type field of a leaf at each level. Computed once at alloc, so map
+	 * validates and encodes a prot with one load.
+	 */
+	uint64_t prot_attr[SMMUKIT_PROT_ALL + 1];
+	uint64_t leaf_type[4];
 };
+
+/*
+ * Below this many pages, pgcount * pgsize cannot overflow (leaves are at
+ * most 2^30 bytes): the fast argument test needs no division.
+ */
+#define FAST_MAX_PGCOUNT (UINT64_C(1) << 20)
 
 /* Where a walk stands: one table, as the CPU and the device see it. */
 struct tbl {
@@ -73,9 +88,10 @@ static unsigned lvl_entries(const struct lpae *d, unsigned level)
 	return d->entries[level];
 }
 
-static unsigned lvl_idx(const struct lpae *d, unsigned level, uint64_t iova)
+static SMMUKIT_ALWAYS_INLINE unsigned lvl_idx(const struct lpae *d,
+					      unsigned level, uint64_t iova)
 {
-	return (unsigned)(iova >> lvl_shift(d, level)) & (lvl_entries(d, level) - 1);
+	return (unsigned)((iova >> lvl_shift(d, level)) & d->idx_mask[level]);
 }
 
 static bool desc_valid(uint64_t desc)
@@ -110,12 +126,13 @@ static uint64_t read_desc_acquire(const uint64_t *p)
 				    memory_order_acquire);
 }
 
-static struct tbl next_table(const struct lpae *d, uint64_t desc)
+static SMMUKIT_ALWAYS_INLINE struct tbl next_table(const struct lpae *d,
+						    uint64_t desc)
 {
 	struct tbl t;
 
 	t.pa = lpae_desc_to_oa(desc, d->pg_shift);
-	t.cpu = smmukit_plat_phys_to_virt(d->plat, t.pa);
+	t.cpu = smmukit_plat_page_virt(d->plat, t.pa);
 	return t;
 }
 
@@ -310,6 +327,11 @@ static int descend(struct lpae *d, uint64_t iova, unsigned target, bool alloc,
 		unsigned idx = lvl_idx(d, level, iova);
 		uint64_t desc = read_desc_acquire(&t.cpu[idx]);
 
+		/* level < target <= 3: a valid table has type 0b11. */
+		if (smmukit_likely((desc & 3) == 3) && smmukit_likely(d->coherent)) {
+			t = next_table(d, desc);
+			continue;
+		}
 		if (smmukit_unlikely(!desc_valid(desc))) {
 			int ret;
 
@@ -459,10 +481,19 @@ static int64_t lpae_unmap_pages(struct smmukit_pgtable *pgt, uint64_t iova,
 				struct smmukit_iotlb_gather *gather)
 {
 	struct lpae *d = to_lpae(pgt);
-	int level = pgsize_level(d, pgsize);
+	int level = -1;
 	int64_t bytes;
 	int ret;
 
+	if (smmukit_likely(pgsize && !(pgsize & (pgsize - 1))))
+		level = d->size_level[smmukit_ilog2(pgsize)];
+	/* The common case, one combined test: inside one table, in range. */
+	if (smmukit_likely(level >= 0 && pgcount - 1 < FAST_MAX_PGCOUNT &&
+			   !(iova & (pgsize - 1)) && iova < d->ia_limit &&
+			   pgcount * pgsize <= d->ia_limit - iova &&
+			   pgcount <= lvl_entries(d, (unsigned)level) -
+					      lvl_idx(d, (unsigned)level, iova)))
+		goto unmap;
 	if (level < 0 || pgcount == 0 || !smmukit_is_aligned(iova, pgsize))
 		return -SMMUKIT_EINVAL;
 	ret = check_range(d, iova, pgsize, pgcount, d->ia_limit);
@@ -475,6 +506,7 @@ static int64_t lpae_unmap_pages(struct smmukit_pgtable *pgt, uint64_t iova,
 		if (ret < 0)
 			return ret;
 	}
+unmap:
 	bytes = unmap_range(d, iova, (unsigned)level, pgcount, gather,
 			    gather ? &gather->freelist : NULL);
 	/* No gather: the caller wants the unmap complete on return. */
@@ -505,13 +537,12 @@ static int replace_empty_table(struct lpae *d, const struct tbl *t,
 	return 0;
 }
 
-static int lpae_map_pages(struct smmukit_pgtable *pgt, uint64_t iova,
-			  smmukit_phys_t paddr, uint64_t pgsize,
-			  uint64_t pgcount, unsigned prot, uint64_t *mapped)
+/* map_pages' arguments, in the order of their diagnosis: 0 or the error. */
+static SMMUKIT_COLD int map_check(const struct lpae *d, uint64_t iova,
+				  smmukit_phys_t paddr, uint64_t pgsize,
+				  uint64_t pgcount, unsigned prot)
 {
-	struct lpae *d = to_lpae(pgt);
 	int level = pgsize_level(d, pgsize);
-	uint64_t attr, done = 0;
 	int ret;
 
 	if (level < 0 || pgcount == 0 || !smmukit_is_aligned(iova, pgsize) ||
@@ -520,9 +551,39 @@ static int lpae_map_pages(struct smmukit_pgtable *pgt, uint64_t iova,
 	ret = check_range(d, iova, pgsize, pgcount, d->ia_limit);
 	if (!ret)
 		ret = check_range(d, paddr, pgsize, pgcount, d->oa_limit);
-	if (ret)
-		return ret;
-	attr = prot_to_attr(d, prot, (unsigned)level);
+	return ret;
+}
+
+static int lpae_map_pages(struct smmukit_pgtable *pgt, uint64_t iova,
+			  smmukit_phys_t paddr, uint64_t pgsize,
+			  uint64_t pgcount, unsigned prot, uint64_t *mapped)
+{
+	struct lpae *d = to_lpae(pgt);
+	uint64_t attr = 0, bytes, done = 0;
+	int level = -1, ret;
+
+	/*
+	 * One combined test of the common case; anything unusual (including
+	 * a valid but huge pgcount) gets map_check's exact diagnosis.
+	 */
+	if (smmukit_likely(pgsize && !(pgsize & (pgsize - 1))))
+		level = d->size_level[smmukit_ilog2(pgsize)];
+	if (smmukit_likely(prot <= SMMUKIT_PROT_ALL))
+		attr = d->prot_attr[prot];
+	bytes = pgcount * pgsize;
+	if (smmukit_unlikely(level < 0 || attr == 0 ||
+			     pgcount - 1 >= FAST_MAX_PGCOUNT ||
+			     ((iova | paddr) & (pgsize - 1)) ||
+			     iova >= d->ia_limit || paddr >= d->oa_limit ||
+			     bytes > d->ia_limit - iova ||
+			     bytes > d->oa_limit - paddr)) {
+		ret = map_check(d, iova, paddr, pgsize, pgcount, prot);
+		if (ret)
+			return ret;
+		level = pgsize_level(d, pgsize);
+		attr = d->prot_attr[prot];
+	}
+	attr |= d->leaf_type[level];
 
 	while (done < pgcount) {
 		uint64_t chunk_iova = iova + done * pgsize;
@@ -786,6 +847,16 @@ int smmukit_pgtable_alloc(struct smmukit_pgtable_cfg *cfg,
 	d->pub.cfg.pgsize_bitmap = compute_pgsizes(d);
 	for (unsigned b = 0; b < 64; b++)
 		d->size_level[b] = -1;
+	for (unsigned prot = 0; prot <= SMMUKIT_PROT_ALL; prot++)
+		d->prot_attr[prot] = prot_valid(prot) ?
+			prot_to_attr(d, prot, 3) &
+			~smmukit_field_prep(LPAE_DESC_TYPE, 3) : 0;
+	for (unsigned level = 0; level < 4; level++) {
+		d->leaf_type[level] = smmukit_field_prep(
+			LPAE_DESC_TYPE, level == 3 ? LPAE_DESC_TYPE_PAGE :
+						     LPAE_DESC_TYPE_BLOCK);
+		d->idx_mask[level] = d->entries[level] - 1;
+	}
 	for (unsigned level = d->start_level; level < 4; level++)
 		if (lvl_size(d, level) & d->pub.cfg.pgsize_bitmap)
 			d->size_level[lvl_shift(d, level)] = (signed char)level;
