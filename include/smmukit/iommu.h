@@ -256,6 +256,15 @@ struct smmukit_iommu *smmukit_device_iommu(const struct smmukit_device *dev);
 struct smmukit_domain *smmukit_device_domain(const struct smmukit_device *dev);
 /* The group's default domain (what the DMA API maps through). */
 struct smmukit_domain *smmukit_device_default_domain(const struct smmukit_device *dev);
+/*
+ * The DMA API's hot-path view in one call: -EBUSY when the group is not
+ * attached to its default domain; else 0 with the default domain's type
+ * (BLOCKED if there is none) and its DMA cookie (NULL if none), as
+ * smmukit_device_default_domain, smmukit_device_domain,
+ * smmukit_domain_get_type and smmukit_domain_dma_cookie would give them.
+ */
+int smmukit_device_dma_state(const struct smmukit_device *dev,
+			     enum smmukit_domain_type *type, void **cookie);
 
 /*
  * Change the type of the device's group's default domain (Linux's sysfs

@@ -223,18 +223,20 @@ enum dma_path { PATH_TRANSLATED, PATH_IDENTITY };
 static int dev_dma_domain(struct smmukit_device *dev, struct dma_cookie **cookie,
 			  enum dma_path *path)
 {
-	struct smmukit_domain *def = smmukit_device_default_domain(dev);
 	enum smmukit_domain_type type;
+	void *dc;
 
-	if (smmukit_unlikely(smmukit_device_domain(dev) != def))
-		return -SMMUKIT_EBUSY;	/* a user domain owns the group */
-	type = smmukit_domain_get_type(def);
+	/* -EBUSY: a user domain owns the group. */
+	int ret = smmukit_device_dma_state(dev, &type, &dc);
+
+	if (smmukit_unlikely(ret))
+		return ret;
 	if (type == SMMUKIT_DOMAIN_IDENTITY) {
 		*path = PATH_IDENTITY;
 		*cookie = NULL;
 		return 0;
 	}
-	*cookie = smmukit_domain_dma_cookie(def);
+	*cookie = dc;
 	if (!smmukit_domain_type_is_dma_api(type) || !*cookie)
 		return -SMMUKIT_ENODEV;
 	*path = PATH_TRANSLATED;

@@ -101,7 +101,8 @@ static void ring_reclaim(struct dma_fq *fq, struct fq_ring *r)
 
 		if (e->counter >= finish)
 			break;	/* entries are in stamp order */
-		smmukit_pgtable_freelist_free(plat, &e->freelist);
+		if (e->freelist.count)	/* usually none: skip the call */
+			smmukit_pgtable_freelist_free(plat, &e->freelist);
 		if (e->pfn)
 			dma_iova_release(fq->cookie, e->pfn, e->pfns);
 		r->head = (r->head + 1) & r->mask;
@@ -121,9 +122,9 @@ static void reclaim_all(struct dma_fq *fq)
 	for (unsigned i = 0; i < fq->nr_rings; i++) {
 		struct fq_ring *r = &fq->rings[i];
 
-		smmukit_plat_lock(plat, &r->lock);
+		smmukit_plat_hot_lock(plat, &r->lock);
 		ring_reclaim(fq, r);
-		smmukit_plat_unlock(plat, &r->lock);
+		smmukit_plat_hot_unlock(plat, &r->lock);
 	}
 }
 
@@ -179,11 +180,11 @@ static int ring_make_room(struct dma_fq *fq, struct fq_ring *r)
 	for (int tries = 0; ring_full(r); tries++) {
 		if (tries == FQ_FULL_FLUSH_TRIES)
 			return ret ? ret : -SMMUKIT_ETIMEDOUT;
-		smmukit_plat_unlock(plat, &r->lock);
+		smmukit_plat_hot_unlock(plat, &r->lock);
 		ret = fq_flush_iotlb(fq);
 		if (ret == 0)
 			DMA_CTR_ADD(fq->cookie->dma, fq_full_flushes, 1);
-		smmukit_plat_lock(plat, &r->lock);
+		smmukit_plat_hot_lock(plat, &r->lock);
 		ring_reclaim(fq, r);
 	}
 	return 0;
@@ -208,12 +209,12 @@ int dma_fq_queue(struct dma_fq *fq, uint64_t pfn, uint64_t pfns,
 
 	atomic_thread_fence(memory_order_seq_cst);
 	r = this_cpu_ring(fq);
-	smmukit_plat_lock(plat, &r->lock);
+	smmukit_plat_hot_lock(plat, &r->lock);
 	ring_reclaim(fq, r);
 	ret = ring_make_room(fq, r);
 	if (ret) {
 		/* Keep the range and pages: never reuse them unflushed. */
-		smmukit_plat_unlock(plat, &r->lock);
+		smmukit_plat_hot_unlock(plat, &r->lock);
 		return ret;
 	}
 	e = &r->entries[r->tail];
@@ -221,8 +222,9 @@ int dma_fq_queue(struct dma_fq *fq, uint64_t pfn, uint64_t pfns,
 	e->pfns = pfns;
 	e->counter = atomic_load_explicit(&fq->flush_start_cnt,
 					  memory_order_seq_cst);
-	smmukit_pgtable_freelist_init(&e->freelist);
-	smmukit_pgtable_freelist_splice(plat, &e->freelist, freelist);
+	/* The whole list moves (usually empty): a splice into an empty one. */
+	e->freelist = *freelist;
+	*freelist = (struct smmukit_pgtable_freelist){ 0 };
 	r->tail = (r->tail + 1) & r->mask;
 	/*
 	 * Counted before the unlock: once it is dropped, a flush on another
@@ -230,7 +232,7 @@ int dma_fq_queue(struct dma_fq *fq, uint64_t pfn, uint64_t pfns,
 	 */
 	atomic_fetch_add_explicit(&fq->pending, 1, memory_order_relaxed);
 	DMA_CTR_ADD(fq->cookie->dma, fq_pending, 1);
-	smmukit_plat_unlock(plat, &r->lock);
+	smmukit_plat_hot_unlock(plat, &r->lock);
 	arm_timer(fq);
 	return 0;
 }
@@ -281,7 +283,7 @@ int dma_fq_create(struct dma_cookie *cookie, struct dma_fq **out)
 	for (unsigned i = 0; i < nr_rings; i++) {
 		struct fq_ring *r = &fq->rings[i];
 
-		smmukit_plat_lock_init(plat, &r->lock);
+		smmukit_plat_hot_lock_init(plat, &r->lock);
 		r->mask = size - 1;
 		r->entries = (struct fq_entry *)(void *)((unsigned char *)fq->rings +
 			     rings_size) + (size_t)i * size;
@@ -329,7 +331,7 @@ void dma_fq_destroy(struct dma_fq *fq)
 		}
 		if (n)
 			DMA_CTR_SUB(fq->cookie->dma, fq_pending, n);
-		smmukit_plat_lock_destroy(plat, &r->lock);
+		smmukit_plat_hot_lock_destroy(plat, &r->lock);
 	}
 	smmukit_plat_free(plat, fq->rings_mem, fq->rings_mem_size);
 	smmukit_plat_free(plat, fq, sizeof(*fq));

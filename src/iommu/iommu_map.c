@@ -41,7 +41,21 @@ static uint64_t pick_pgsize(uint64_t bitmap, uint64_t iova, uint64_t pa,
 
 static bool domain_is_paging(const struct smmukit_domain *dom)
 {
-	return smmukit_domain_type_is_paging(smmukit_domain_get_type(dom));
+	/* smmukit_domain_get_type() without the call (dom is not NULL here). */
+	return smmukit_domain_type_is_paging((enum smmukit_domain_type)
+		atomic_load_explicit(&((struct smmukit_domain *)dom)->type,
+				     memory_order_acquire));
+}
+
+/*
+ * Is the whole range one page of a size the domain maps, aligned to it
+ * (addr: iova, or iova | pa)? Then pick_pgsize would answer (size, 1): the
+ * largest size that fits is size itself, and a larger one's boundary
+ * cannot fall inside it. The common DMA-API case, without the loop.
+ */
+static bool one_page(uint64_t bitmap, uint64_t addr, uint64_t size)
+{
+	return smmukit_is_pow2(size) && (bitmap & size) && !(addr & (size - 1));
 }
 
 static bool range_ok(const struct smmukit_domain *dom, uint64_t iova,
@@ -64,6 +78,10 @@ int smmukit_iommu_map(struct smmukit_domain *dom, uint64_t iova,
 	if (!range_ok(dom, iova, size) || !smmukit_is_aligned(pa, dom->hw->granule) ||
 	    pa + size - 1 < pa)
 		return -SMMUKIT_EINVAL;
+	if (smmukit_likely(one_page(dom->hw->pgsize_bitmap, iova | pa, size)))
+		/* Nothing mapped on failure: no rollback to do. */
+		return smmukit_iommu_drv_map_pages(dom->hw, iova, pa, size, 1,
+						   prot, NULL);
 	while (done < size) {
 		uint64_t count, mapped = 0;
 		uint64_t pgsize = pick_pgsize(dom->hw->pgsize_bitmap, iova + done,
@@ -97,6 +115,8 @@ static int64_t unmap_range(struct smmukit_domain *dom, uint64_t iova,
 {
 	uint64_t done = 0;
 
+	if (smmukit_likely(one_page(dom->hw->pgsize_bitmap, iova, size)))
+		return smmukit_iommu_drv_unmap_pages(dom->hw, iova, size, 1, gather);
 	while (done < size) {
 		uint64_t count;
 		uint64_t pgsize = pick_pgsize(dom->hw->pgsize_bitmap, iova + done,
@@ -176,6 +196,25 @@ int smmukit_iommu_iova_to_phys(struct smmukit_domain *dom, uint64_t iova,
 	if (!dom || !pa || !dom->hw)
 		return -SMMUKIT_EINVAL;
 	return smmukit_iommu_drv_iova_to_phys(dom->hw, iova, pa);
+}
+
+int smmukit_device_dma_state(const struct smmukit_device *dev,
+			     enum smmukit_domain_type *type, void **cookie)
+{
+	struct smmukit_domain *def;
+
+	if (!dev || !type || !cookie)
+		return -SMMUKIT_EINVAL;
+	def = atomic_load_explicit(&dev->group->default_domain,
+				   memory_order_acquire);
+	if (smmukit_unlikely(atomic_load_explicit(&dev->group->domain,
+						  memory_order_acquire) != def))
+		return -SMMUKIT_EBUSY;
+	*type = def ? (enum smmukit_domain_type)atomic_load_explicit(
+			      &def->type, memory_order_acquire) :
+		      SMMUKIT_DOMAIN_BLOCKED;
+	*cookie = def ? def->dma_cookie : NULL;
+	return 0;
 }
 
 void smmukit_iommu_note_unmap(struct smmukit_domain *dom, uint64_t iova,
