@@ -994,6 +994,10 @@ int smmukit_model_inject(struct smmukit_model *m, enum smmukit_model_fault f,
 	case SMMUKIT_MODEL_FAULT_NO_MSI:
 		m->no_msi = on;
 		break;
+	case SMMUKIT_MODEL_FAULT_TLBI_LATE:
+		/* TLBIs already fetched keep the completion they were given. */
+		m->tlbi_late = on;
+		break;
 	default:
 		pthread_mutex_unlock(&m->lock);
 		return -SMMUKIT_EINVAL;

@@ -218,6 +218,17 @@ void model_cmdq_fetch(struct smmukit_model *m, uint64_t now)
 		}
 		p->done_ns = start + cmd_cost(m, &p->cmd);
 		m->busy_until_ns = p->done_ns;
+		if (m->tlbi_late && is_tlbi(p->cmd.opcode) &&
+		    p->done_ns + SMMUKIT_MODEL_TLBI_LATE_NS > m->tlbi_late_until_ns)
+			m->tlbi_late_until_ns = p->done_ns + SMMUKIT_MODEL_TLBI_LATE_NS;
+		/*
+		 * A sync completes only once every invalidation before it has
+		 * (a late TLBI, above). CONS cannot pass it earlier, and the
+		 * parked invalidations take effect when it completes.
+		 */
+		if (p->cmd.opcode == SMMUV3_OP_CMD_SYNC &&
+		    m->tlbi_late_until_ns > p->done_ns)
+			p->done_ns = m->tlbi_late_until_ns;
 		m->cmdq_fetch = smmuv3_q_advance(slot, 1, log2);
 	}
 }

@@ -255,6 +255,13 @@ struct smmukit_model {
 	void *trace_arg;
 
 	bool no_msi;		/* fault injection: skip CMD_SYNC MSI writes */
+	/*
+	 * Fault injection: TLBIs complete SMMUKIT_MODEL_TLBI_LATE_NS after
+	 * they are consumed; tlbi_late_until_ns is the latest such completion
+	 * fetched so far, which no later CMD_SYNC may complete before.
+	 */
+	bool tlbi_late;
+	uint64_t tlbi_late_until_ns;
 	struct shadow_map shadow;
 	bool in_check;		/* fresh walk in progress: no caches, no stats */
 	/*

@@ -213,11 +213,22 @@ uint64_t smmukit_model_next_due_ns(struct smmukit_model *m);
  *  - CMDQ_STALL: stop consuming commands (CONS freezes; nothing completes).
  *  - NO_MSI: CMD_SYNC with CS=IRQ completes without its MSI write, as on
  *    emulators that advertise MSIs they never send.
+ *  - TLBI_LATE: every TLBI fetched while it is on is consumed (CONS moves
+ *    past it) at its normal time but completes SMMUKIT_MODEL_TLBI_LATE_NS
+ *    later; a CMD_SYNC behind it completes no earlier than that, since a
+ *    completed sync guarantees every earlier invalidation has completed.
+ *    Until then the old translations keep answering.
  */
 enum smmukit_model_fault {
 	SMMUKIT_MODEL_FAULT_CMDQ_STALL = 1,
 	SMMUKIT_MODEL_FAULT_NO_MSI = 2,
+	SMMUKIT_MODEL_FAULT_TLBI_LATE = 3,
 };
+
+/* How late a TLBI completes under SMMUKIT_MODEL_FAULT_TLBI_LATE: 1 ms, a
+ * hundred times a loaded queue's usual sync, inside the driver's default
+ * and test poll timeouts (1 s, 2 ms) so that syncs still succeed. */
+#define SMMUKIT_MODEL_TLBI_LATE_NS UINT64_C(1000000)
 
 /* Switch a fault on or off. Returns 0 or -SMMUKIT_EINVAL. */
 int smmukit_model_inject(struct smmukit_model *m, enum smmukit_model_fault f,
