@@ -10,19 +10,24 @@
  * every entry queued before it started.
  *
  * The release rule, with two counters (flush_start_cnt, flush_finish_cnt):
- *  1. A flush increments start before it issues its TLBI, and increments
- *     finish only after its CMD_SYNC completed.
+ *  1. A flush increments start before it issues its TLBI, taking the new
+ *     value as its ticket T, and only after its CMD_SYNC completed raises
+ *     finish to T (if finish is not already higher).
  *  2. An entry is stamped with start as read after its PTEs were cleared
  *     (a full barrier orders the clears before the read). If the stamp is
  *     N, at most N flushes had begun by then, and only those could have
  *     issued their TLBI before the clear became visible.
- *  3. finish >= N + 1 means at least N + 1 flushes completed, so at least
- *     one of them began after the stamp.
+ *  3. finish >= N + 1 means a flush with a ticket above N completed: it
+ *     took its ticket after the stamp was read, so it began after it.
  *  4. That flush's TLBI was issued after the clear, so it removed every
  *     stale translation of the entry: the entry may be released.
- *  5. Only completions are counted, so overlapping flushes, flushes that
- *     finish out of order and flushes that fail (finish not incremented)
- *     can only delay a release, never make one early.
+ *  5. finish only ever holds the ticket of a completed flush, so
+ *     overlapping flushes, flushes that finish out of order and flushes
+ *     that fail (finish not raised) can only delay a release, never make
+ *     one early. Linux counts completions instead (finish++); that is as
+ *     safe, but a flush that fails would leave finish behind start for
+ *     good, and every later entry would wait for one more flush per
+ *     failure: a ring would never empty again.
  *
  * Rings: one per CPU (indexed by the platform's cpu_id(), fixed when the
  * queue is built) or a single shared one, each with its own lock. A ring
@@ -59,9 +64,11 @@ static int fq_flush_iotlb(struct dma_fq *fq)
 	bool timed = atomic_load_explicit(&dma->timing,
 					  memory_order_relaxed) != NULL;
 	uint64_t t0 = timed ? smmukit_plat_clock_ns(dma->plat) : 0;
+	uint64_t ticket, finish;
 	int ret;
 
-	atomic_fetch_add_explicit(&fq->flush_start_cnt, 1, memory_order_seq_cst);
+	ticket = atomic_fetch_add_explicit(&fq->flush_start_cnt, 1,
+					   memory_order_seq_cst) + 1;
 	ret = smmukit_iommu_flush_iotlb_all(fq->cookie->dom);
 	if (timed) {
 		uint64_t ns = smmukit_plat_clock_ns(dma->plat) - t0;
@@ -83,7 +90,14 @@ static int fq_flush_iotlb(struct dma_fq *fq)
 		DMA_CTR_ADD(dma, flush_errors, 1);
 		return ret;
 	}
-	atomic_fetch_add_explicit(&fq->flush_finish_cnt, 1, memory_order_release);
+	/* Raise finish to the ticket (step 1); a later flush may be there. */
+	finish = atomic_load_explicit(&fq->flush_finish_cnt, memory_order_relaxed);
+	while (finish < ticket &&
+	       !atomic_compare_exchange_weak_explicit(&fq->flush_finish_cnt,
+						      &finish, ticket,
+						      memory_order_release,
+						      memory_order_relaxed))
+		;
 	DMA_CTR_ADD(dma, fq_flushes, 1);
 	return 0;
 }
