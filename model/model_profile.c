@@ -5,6 +5,7 @@
  * names the key. Profile keys come from the one table in model.h.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,8 +36,10 @@ static bool parse_u64(const char *s, uint64_t *out)
 
 	if (!s || !*s || *s == '-' || isspace((unsigned char)*s))
 		return false;
+	errno = 0;
 	v = strtoull(s, &end, 0);
-	if (end == s)
+	/* Beyond 2^64 - 1: strtoull saturates; that is not the value given. */
+	if (end == s || errno == ERANGE)
 		return false;
 	if (*end == 'K' || *end == 'k')
 		mul = UINT64_C(1) << 10;

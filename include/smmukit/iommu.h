@@ -147,13 +147,14 @@ struct smmukit_domain;
  * How the DMA layer (or another user of DMA-API domains) keeps its state
  * in a domain: the core calls these from above, under its configuration
  * lock, so that it never depends on the layer above it.
- *  - cookie_init: a DMA or DMA-FQ domain was created (before any device
- *    is attached). For DMA-FQ it also builds the flush queue; if that
+ *  - cookie_init: a DMA or DMA-FQ domain, or an identity default domain,
+ *    was created (before any device is attached). For DMA-FQ it also builds the flush queue; if that
  *    alone fails it returns -ENOMEM with *fq_failed set, and the core
  *    downgrades the domain to DMA.
  *  - init_fq: a live DMA domain is about to become DMA-FQ: build the
  *    flush queue and publish it (may run while DMA is in progress).
- *  - busy: DMA-API mappings are live (a type change must wait).
+ *  - busy: DMA-API mappings are live, or addresses handed out through an
+ *    identity default domain (a type change must wait).
  *  - cookie_free: the domain is being destroyed (devices detached).
  */
 struct smmukit_iommu_dma_ops {
@@ -317,17 +318,20 @@ bool smmukit_domain_attached(const struct smmukit_domain *dom);
 /*
  * Map [iova, iova+size) to [pa, pa+size) with the largest page sizes that
  * fit. All or nothing: on error what this call mapped is unmapped again
- * (strictly). -EINVAL (size 0, misaligned to the granule, bad prot, a
- * non-paging domain), -ERANGE, -EEXIST, -ENOMEM.
+ * (strictly). -EINVAL (size 0, misaligned to the granule, iova+size or
+ * pa+size wrapping, bad prot, a non-paging domain), -EPERM (a DMA or
+ * DMA-FQ domain: its addresses belong to the DMA layer), -ERANGE (beyond
+ * the domain's input or output size), -EEXIST, -ENOMEM.
  */
 int smmukit_iommu_map(struct smmukit_domain *dom, uint64_t iova,
 		      smmukit_phys_t pa, uint64_t size, unsigned prot);
 
 /*
- * Strict unmap, in every domain type: clear the PTEs, invalidate, wait.
- * Returns the bytes unmapped (stops at the first hole; 0 if iova is not
- * mapped) or an error (-EINVAL, -ERANGE, -ETIMEDOUT if the invalidation was
- * not confirmed: the PTEs are cleared nevertheless).
+ * Strict unmap, in every paging domain a user owns: clear the PTEs,
+ * invalidate, wait. Returns the bytes unmapped (stops at the first hole; 0
+ * if iova is not mapped) or an error (-EINVAL, -EPERM for a DMA or DMA-FQ
+ * domain, -ERANGE, -ETIMEDOUT if the invalidation was not confirmed: the
+ * PTEs are cleared nevertheless).
  */
 int64_t smmukit_iommu_unmap(struct smmukit_domain *dom, uint64_t iova,
 			    uint64_t size);
@@ -337,10 +341,25 @@ int64_t smmukit_iommu_unmap(struct smmukit_domain *dom, uint64_t iova,
  * smmukit_iommu_iotlb_sync() (strict), or sets gather->queued first and
  * flushes later with smmukit_iommu_flush_iotlb_all() (lazy: only a DMA-FQ
  * domain's flush queue may; anything else gets -EPERM, nothing changed).
+ * A DMA or DMA-FQ domain: -EPERM (see smmukit_iommu_dma_unmap_fast).
  */
 int64_t smmukit_iommu_unmap_fast(struct smmukit_domain *dom, uint64_t iova,
 				 uint64_t size,
 				 struct smmukit_iotlb_gather *gather);
+
+/*
+ * map, unmap and unmap_fast for the owner of a DMA or DMA-FQ domain (the
+ * layer whose smmukit_iommu_dma_ops are installed; its IOVA allocator
+ * decides which addresses are free): the same, without the -EPERM check
+ * that keeps everyone else out of that domain's address space.
+ */
+int smmukit_iommu_dma_map(struct smmukit_domain *dom, uint64_t iova,
+			  smmukit_phys_t pa, uint64_t size, unsigned prot);
+int64_t smmukit_iommu_dma_unmap(struct smmukit_domain *dom, uint64_t iova,
+				uint64_t size);
+int64_t smmukit_iommu_dma_unmap_fast(struct smmukit_domain *dom, uint64_t iova,
+				     uint64_t size,
+				     struct smmukit_iotlb_gather *gather);
 /* Complete a strict gather: invalidate, wait, free removed table pages. */
 int smmukit_iommu_iotlb_sync(struct smmukit_domain *dom,
 			     struct smmukit_iotlb_gather *gather);

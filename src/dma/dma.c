@@ -93,6 +93,13 @@ static int hook_cookie_init(void *arg, struct smmukit_domain *dom,
 		return -SMMUKIT_ENOMEM;
 	c->dma = dma;
 	c->dom = dom;
+	atomic_init(&c->fq, NULL);
+	atomic_init(&c->live, 0);
+	if (smmukit_domain_get_type(dom) == SMMUKIT_DOMAIN_IDENTITY) {
+		/* Only the count of live addresses: no IOVA space. */
+		smmukit_domain_set_dma_cookie(dom, c);
+		return 0;
+	}
 	c->granule = smmukit_domain_granule(dom);
 	if (!smmukit_is_pow2(c->granule) || ias < 20 || ias > 64) {
 		smmukit_plat_free(dma->plat, c, sizeof(*c));
@@ -104,8 +111,6 @@ static int hook_cookie_init(void *arg, struct smmukit_domain *dom,
 	icfg.granule = c->granule;
 	icfg.start_pfn = 1;
 	icfg.end_pfn = c->limit_pfn;
-	atomic_init(&c->fq, NULL);
-	atomic_init(&c->live, 0);
 	ret = smmukit_iova_domain_create(dma->plat, &icfg, &c->iovad);
 	if (ret) {
 		smmukit_plat_free(dma->plat, c, sizeof(*c));
@@ -203,7 +208,16 @@ void smmukit_dma_destroy(struct smmukit_dma *dma)
 {
 	if (!dma)
 		return;
-	smmukit_iommu_set_dma_ops(dma->iommu, NULL, NULL);
+	/*
+	 * With devices left, their domains' cookies point here: freeing the
+	 * layer would leave them dangling. Refuse (the void API cannot say
+	 * so otherwise) and keep everything usable.
+	 */
+	if (smmukit_iommu_set_dma_ops(dma->iommu, NULL, NULL)) {
+		smmukit_err(dma->plat,
+			    "dma: destroy with devices still probed: refused");
+		return;
+	}
 	dma_bounce_drain(dma);
 	if (dma->timing_mem)
 		smmukit_plat_free(dma->plat, dma->timing_mem,
@@ -232,14 +246,44 @@ static int dev_dma_domain(struct smmukit_device *dev, struct dma_cookie **cookie
 	if (smmukit_unlikely(ret))
 		return ret;
 	if (type == SMMUKIT_DOMAIN_IDENTITY) {
+		/* The cookie counts live addresses (NULL without the hooks). */
 		*path = PATH_IDENTITY;
-		*cookie = NULL;
+		*cookie = dc;
 		return 0;
 	}
 	*cookie = dc;
 	if (!smmukit_domain_type_is_dma_api(type) || !*cookie)
 		return -SMMUKIT_ENODEV;
 	*path = PATH_TRANSLATED;
+	return 0;
+}
+
+/*
+ * Through an identity domain an address is just the physical one, so what
+ * is live is only counted: the domain stays busy (no type change, no
+ * release) while any is, and an unmap with none live is -ENOENT. A count
+ * cannot tell which address was mapped; it bounds how many unmaps are
+ * believed.
+ */
+static void identity_get(struct dma_cookie *c)
+{
+	if (c)
+		atomic_fetch_add_explicit(&c->live, 1, memory_order_relaxed);
+}
+
+static int identity_put(struct dma_cookie *c)
+{
+	uint64_t v;
+
+	if (!c)
+		return 0;
+	v = atomic_load_explicit(&c->live, memory_order_relaxed);
+	do {
+		if (v == 0)
+			return -SMMUKIT_ENOENT;
+	} while (!atomic_compare_exchange_weak_explicit(&c->live, &v, v - 1,
+							memory_order_relaxed,
+							memory_order_relaxed));
 	return 0;
 }
 
@@ -271,7 +315,7 @@ static int map_range(struct dma_cookie *c, smmukit_phys_t pa, uint64_t len,
 	}
 	if (ret)
 		return ret;
-	ret = smmukit_iommu_map(c->dom, pfn << c->shift, pa, len,
+	ret = smmukit_iommu_dma_map(c->dom, pfn << c->shift, pa, len,
 				smmukit_dma_dir_prot(dir));
 	if (ret) {
 		smmukit_iova_free_fast(c->iovad, pfn, len >> c->shift);
@@ -321,6 +365,7 @@ int smmukit_dma_map_page(struct smmukit_device *dev, smmukit_phys_t pa,
 	if (ret)
 		return ret;
 	if (path == PATH_IDENTITY) {
+		identity_get(c);
 		*out = pa;
 		return 0;
 	}
@@ -387,7 +432,7 @@ static int unmap_translated(struct dma_cookie *c, uint64_t iova, uint64_t len)
 	smmukit_iommu_note_unmap(c->dom, iova, len, false);
 	smmukit_pgtable_gather_init(&gather);
 	gather.queued = fq != NULL;
-	n = smmukit_iommu_unmap_fast(c->dom, iova, len, &gather);
+	n = smmukit_iommu_dma_unmap_fast(c->dom, iova, len, &gather);
 	if (n <= 0) {
 		ret = n == 0 ? -SMMUKIT_ENOENT : (int)n;
 		goto out;
@@ -494,8 +539,10 @@ int smmukit_dma_unmap_page(struct smmukit_device *dev, smmukit_dma_addr_t addr,
 	    addr == SMMUKIT_DMA_MAPPING_ERROR || addr + size - 1 < addr)
 		return -SMMUKIT_EINVAL;
 	ret = dev_dma_domain(dev, &c, &path);
-	if (ret || path == PATH_IDENTITY)
+	if (ret)
 		return ret;
+	if (path == PATH_IDENTITY)
+		return identity_put(c);
 	off = addr & (c->granule - 1);
 	if (size > (c->limit_pfn << c->shift) || (addr >> c->shift) > c->limit_pfn)
 		return -SMMUKIT_EINVAL;
@@ -619,6 +666,7 @@ int smmukit_dma_map_sg(struct smmukit_device *dev, struct smmukit_dma_sg *sg,
 			sg[i].dma_addr = sg[i].pa;
 			sg[i].dma_len = sg[i].len;
 		}
+		identity_get(c);
 		return (int)nents;
 	}
 	ret = sg_bounce_all(dev, c, sg, nents, dir);
@@ -641,7 +689,7 @@ int smmukit_dma_map_sg(struct smmukit_device *dev, struct smmukit_dma_sg *sg,
 		struct sg_piece pc;
 
 		sg_piece(&sg[i], sg[i].dma_addr, c->granule, &pc);
-		ret = smmukit_iommu_map(c->dom, iova + pos, pc.map_pa, pc.span,
+		ret = smmukit_iommu_dma_map(c->dom, iova + pos, pc.map_pa, pc.span,
 					smmukit_dma_dir_prot(dir));
 		if (ret)
 			break;
@@ -649,7 +697,7 @@ int smmukit_dma_map_sg(struct smmukit_device *dev, struct smmukit_dma_sg *sg,
 	}
 	if (ret) {
 		if (pos)
-			smmukit_iommu_unmap(c->dom, iova, pos);
+			smmukit_iommu_dma_unmap(c->dom, iova, pos);
 		smmukit_iova_free_fast(c->iovad, pfn, total >> c->shift);
 		goto fail_bounce;
 	}
@@ -697,8 +745,10 @@ int smmukit_dma_unmap_sg(struct smmukit_device *dev,
 		    (i && sg[i].dma_addr < sg[i - 1].dma_addr + sg[i - 1].dma_len))
 			return -SMMUKIT_EINVAL;
 	ret = dev_dma_domain(dev, &c, &path);
-	if (ret || path == PATH_IDENTITY)
+	if (ret)
 		return ret;
+	if (path == PATH_IDENTITY)
+		return identity_put(c);
 	iova = sg[0].dma_addr & ~(c->granule - 1);
 	end = smmukit_align_up(sg[nents - 1].dma_addr + sg[nents - 1].dma_len,
 			       c->granule);

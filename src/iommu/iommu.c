@@ -222,7 +222,13 @@ static int domain_create(struct smmukit_iommu *iommu,
 	}
 	atomic_init(&dom->fq_allowed, smmukit_domain_type_is_lazy(type));
 	atomic_init(&dom->type, (unsigned)type);
-	if (smmukit_domain_type_is_dma_api(type) && iommu->dma_ops) {
+	/*
+	 * An identity default domain gets a cookie too: the DMA layer counts
+	 * the addresses it hands out through it, so that a type change cannot
+	 * pull the domain from under them (domain_busy).
+	 */
+	if ((smmukit_domain_type_is_dma_api(type) ||
+	     (is_default && type == SMMUKIT_DOMAIN_IDENTITY)) && iommu->dma_ops) {
 		ret = iommu->dma_ops->cookie_init(iommu->dma_arg, dom,
 						  &fq_failed);
 		if (ret && fq_failed && smmukit_domain_type_is_lazy(type)) {

@@ -67,8 +67,38 @@ static bool range_ok(const struct smmukit_domain *dom, uint64_t iova,
 	       smmukit_is_aligned(iova | size, gran);
 }
 
+/*
+ * A DMA-API domain's address space belongs to the layer that holds its
+ * cookie (its IOVA allocator decides what is free): a mapping made or
+ * removed behind its back would collide with a later IOVA or leave one
+ * allocated forever. The user entry points refuse such domains; the owner
+ * uses the smmukit_iommu_dma_* forms, so its paths pay nothing for this.
+ */
+static int user_domain_check(const struct smmukit_domain *dom)
+{
+	unsigned t;
+
+	if (!dom)
+		return -SMMUKIT_EINVAL;
+	t = atomic_load_explicit(&((struct smmukit_domain *)dom)->type,
+				 memory_order_acquire);
+	if (!smmukit_domain_type_is_paging((enum smmukit_domain_type)t))
+		return -SMMUKIT_EINVAL;
+	if (smmukit_domain_type_is_dma_api((enum smmukit_domain_type)t))
+		return -SMMUKIT_EPERM;
+	return 0;
+}
+
 int smmukit_iommu_map(struct smmukit_domain *dom, uint64_t iova,
 		      smmukit_phys_t pa, uint64_t size, unsigned prot)
+{
+	int ret = user_domain_check(dom);
+
+	return ret ? ret : smmukit_iommu_dma_map(dom, iova, pa, size, prot);
+}
+
+int smmukit_iommu_dma_map(struct smmukit_domain *dom, uint64_t iova,
+			  smmukit_phys_t pa, uint64_t size, unsigned prot)
 {
 	uint64_t done = 0;
 	int ret = 0;
@@ -99,7 +129,7 @@ int smmukit_iommu_map(struct smmukit_domain *dom, uint64_t iova,
 	}
 	if (ret && done) {
 		/* All or nothing: take back what this call mapped, strictly. */
-		int64_t undone = smmukit_iommu_unmap(dom, iova, done);
+		int64_t undone = smmukit_iommu_dma_unmap(dom, iova, done);
 
 		if (undone != (int64_t)done)
 			smmukit_err(dom->iommu->plat,
@@ -140,6 +170,15 @@ int64_t smmukit_iommu_unmap_fast(struct smmukit_domain *dom, uint64_t iova,
 				 uint64_t size,
 				 struct smmukit_iotlb_gather *gather)
 {
+	int ret = user_domain_check(dom);
+
+	return ret ? ret : smmukit_iommu_dma_unmap_fast(dom, iova, size, gather);
+}
+
+int64_t smmukit_iommu_dma_unmap_fast(struct smmukit_domain *dom, uint64_t iova,
+				     uint64_t size,
+				     struct smmukit_iotlb_gather *gather)
+{
 	if (!dom || !gather || !domain_is_paging(dom) ||
 	    !range_ok(dom, iova, size))
 		return -SMMUKIT_EINVAL;
@@ -166,6 +205,14 @@ int smmukit_iommu_iotlb_sync(struct smmukit_domain *dom,
 
 int64_t smmukit_iommu_unmap(struct smmukit_domain *dom, uint64_t iova,
 			    uint64_t size)
+{
+	int ret = user_domain_check(dom);
+
+	return ret ? ret : smmukit_iommu_dma_unmap(dom, iova, size);
+}
+
+int64_t smmukit_iommu_dma_unmap(struct smmukit_domain *dom, uint64_t iova,
+				uint64_t size)
 {
 	struct smmukit_iotlb_gather gather;
 	int64_t n;

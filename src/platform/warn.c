@@ -74,6 +74,8 @@ bool smmukit_warn_set_fatal(bool fatal)
 void smmukit_ratelimit_init(struct smmukit_ratelimit *rs, uint64_t interval_ns,
 			    unsigned burst)
 {
+	if (!rs)
+		return;
 	rs->interval_ns = interval_ns;
 	rs->burst = burst;
 	atomic_init(&rs->begin_ns, 0);
@@ -85,13 +87,16 @@ void smmukit_ratelimit_init(struct smmukit_ratelimit *rs, uint64_t interval_ns,
 bool smmukit_ratelimit(struct smmukit_platform *p, struct smmukit_ratelimit *rs,
 		       const char *what)
 {
-	/* Stored plus one, so 0 means "no interval yet" even at time 0. */
-	uint64_t now1 = smmukit_plat_clock_ns(p) + 1;
-	uint64_t begin = atomic_load_explicit(&rs->begin_ns,
-					      memory_order_relaxed);
+	uint64_t now1, begin;
 
-	if (!rs->burst)
+	/* Nothing to limit by (no state, or no clock): let it print. */
+	if (!rs || !p || !rs->burst)
 		return true;
+	if (!what)
+		what = "?";
+	/* Stored plus one, so 0 means "no interval yet" even at time 0. */
+	now1 = smmukit_plat_clock_ns(p) + 1;
+	begin = atomic_load_explicit(&rs->begin_ns, memory_order_relaxed);
 	/* One thread wins the CAS and opens the new interval. */
 	if ((begin == 0 || now1 - begin >= rs->interval_ns) &&
 	    atomic_compare_exchange_strong(&rs->begin_ns, &begin, now1)) {
