@@ -147,10 +147,14 @@ static int config_set(struct smmukit_model_config *c, const char *key,
 		{ "stalelog", &c->stalelog_entries, 0, 1u << 24 },
 	};
 	uint64_t n;
+	/* What the key allows, for the error message. */
+	const char *allowed = "";
+	char range[48];
 
 	for (size_t i = 0; i < SMMUKIT_ARRAY_SIZE(bools); i++) {
 		if (strcmp(key, bools[i].name))
 			continue;
+		allowed = "0 or 1";
 		if (!parse_bool(val, bools[i].flag))
 			goto bad_value;
 		return 0;
@@ -158,6 +162,10 @@ static int config_set(struct smmukit_model_config *c, const char *key,
 	for (size_t i = 0; i < SMMUKIT_ARRAY_SIZE(nums); i++) {
 		if (strcmp(key, nums[i].name))
 			continue;
+		snprintf(range, sizeof(range), "%llu..%llu",
+			 (unsigned long long)nums[i].lo,
+			 (unsigned long long)nums[i].hi);
+		allowed = range;
 		if (!val || !parse_u64(val, &n) || n < nums[i].lo ||
 		    n > nums[i].hi)
 			goto bad_value;
@@ -165,6 +173,7 @@ static int config_set(struct smmukit_model_config *c, const char *key,
 		return 0;
 	}
 	if (!strcmp(key, "stages")) {
+		allowed = "s1, s2 or s1s2";
 		if (val && !strcmp(val, "s1"))
 			c->s1 = true, c->s2 = false;
 		else if (val && !strcmp(val, "s2"))
@@ -176,6 +185,7 @@ static int config_set(struct smmukit_model_config *c, const char *key,
 		return 0;
 	}
 	if (!strcmp(key, "strtab")) {
+		allowed = "linear or 2lvl";
 		if (val && !strcmp(val, "linear"))
 			c->strtab_2lvl = false;
 		else if (val && !strcmp(val, "2lvl"))
@@ -185,6 +195,7 @@ static int config_set(struct smmukit_model_config *c, const char *key,
 		return 0;
 	}
 	if (!strcmp(key, "oas")) {
+		allowed = "32, 36, 40, 42, 44, 48 or 52";
 		if (!val || !parse_u64(val, &n) ||
 		    (n != 32 && n != 36 && n != 40 && n != 42 && n != 44 &&
 		     n != 48 && n != 52))
@@ -193,6 +204,7 @@ static int config_set(struct smmukit_model_config *c, const char *key,
 		return 0;
 	}
 	if (!strcmp(key, "gran")) {
+		allowed = "4k, 16k, 64k joined by +";
 		if (parse_gran(val, &c->gran))
 			goto bad_value;
 		return 0;
@@ -200,8 +212,8 @@ static int config_set(struct smmukit_model_config *c, const char *key,
 	set_err(err, errlen, "unknown model key '%s'", key);
 	return -SMMUKIT_EINVAL;
 bad_value:
-	set_err(err, errlen, "bad value '%s' for model key '%s'",
-		val ? val : "", key);
+	set_err(err, errlen, "bad value '%s' for model key '%s' (%s)",
+		val ? val : "", key, allowed);
 	return -SMMUKIT_EINVAL;
 }
 
@@ -411,8 +423,10 @@ int smmukit_model_profile_load(struct smmukit_model_profile *prof,
 	FILE *f;
 	int ret;
 
-	if (!prof || !name_or_path || !*name_or_path)
+	if (!prof || !name_or_path || !*name_or_path) {
+		set_err(err, errlen, "no profile name given");
 		return -SMMUKIT_EINVAL;
+	}
 	smmukit_model_profile_zero(prof);
 	if (!strcmp(name_or_path, "zero"))
 		return 0;
@@ -426,7 +440,8 @@ int smmukit_model_profile_load(struct smmukit_model_profile *prof,
 	}
 	f = fopen(path, "r");
 	if (!f) {
-		set_err(err, errlen, "cannot open profile '%s'", path);
+		set_err(err, errlen, "cannot open profile '%s': %s", path,
+			strerror(errno));
 		return -SMMUKIT_ENOENT;
 	}
 	for (;;) {

@@ -7,6 +7,8 @@
  * shows strict and lazy IOPS and their ratio against it. --csv and --plot
  * (gnuplot, SVG) write the same figures.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -133,9 +135,27 @@ static void parse_sweep(struct cmp_args *a, const char *v)
 		tool_fail("compare: --sweep bounds must be numbers with LO < HI");
 }
 
+/* Can path be written? A file made only to find out is removed again. */
+static void check_writable(const char *opt, const char *path)
+{
+	bool existed;
+	int fd;
+
+	if (!path)
+		return;
+	existed = access(path, F_OK) == 0;
+	fd = open(path, O_WRONLY | O_CREAT, 0666);
+	if (fd < 0)
+		tool_fail("compare: %s %s: cannot write it: %s", opt, path,
+			  strerror(errno));
+	close(fd);
+	if (!existed)
+		unlink(path);
+}
+
 static void parse_args(int argc, char **argv, struct cmp_args *a)
 {
-	bool rw_given = false;
+	bool rw_given = false, points_given = false;
 
 	memset(a, 0, sizeof(*a));
 	io_cfg_default(&a->base, "compare");
@@ -172,6 +192,7 @@ static void parse_args(int argc, char **argv, struct cmp_args *a)
 			if (!tool_parse_u64(v, false, &n) || n < 2 || n > MAX_POINTS)
 				tool_fail("compare: --points must be 2..%u", MAX_POINTS);
 			a->points = (unsigned)n;
+			points_given = true;
 		} else if (io_arg("compare", argc, argv, &i, "--rw", &v)) {
 			if (io_rw_parse(v, &a->base.rw) || a->base.rw == IO_RANDRW)
 				tool_fail("compare: --rw must be randread or randwrite");
@@ -183,6 +204,14 @@ static void parse_args(int argc, char **argv, struct cmp_args *a)
 	}
 	if (rw_given && !a->sweep_key)
 		tool_fail("compare: --rw only goes with --sweep (the table has both)");
+	if (points_given && !a->sweep_key)
+		tool_fail("compare: --points only goes with --sweep");
+	/*
+	 * The output files are written after every run: find out now, not
+	 * minutes later, that they cannot be.
+	 */
+	check_writable("--csv", a->csv);
+	check_writable("--plot", a->plot);
 	io_cfg_check(&a->base);
 	a->progress = !a->json && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
 }

@@ -531,6 +531,10 @@ int tool_cmd_pgtable(int argc, char **argv)
 	if (o.selftest) {
 		if (o.script)
 			tool_fail("pgtable: --selftest takes no script");
+		/* It covers every configuration: a narrower one is a mistake. */
+		if (o.stage != 1 || o.granule != SMMUKIT_SZ_4K || o.ias != 48 ||
+		    o.oas != 48)
+			tool_fail("pgtable: --selftest runs every stage, granule, ias and oas; drop --stage/--granule/--ias/--oas");
 		return run_selftest(o.json);
 	}
 	check_sizes(&o);

@@ -66,7 +66,7 @@ bool io_arg_common(struct io_cfg *c, int argc, char **argv, int *i)
 		c->seconds = io_parse_seconds(c->cmd, "--seconds", v);
 	} else if (io_arg(c->cmd, argc, argv, i, "--seed", &v)) {
 		if (!tool_parse_u64(v, false, &n))
-			tool_fail("%s: --seed must be a number", c->cmd);
+			tool_fail("%s: --seed must be a number in 0..18446744073709551615", c->cmd);
 		c->seed = n;
 	} else if (io_arg(c->cmd, argc, argv, i, "--profile", &v)) {
 		if (!*v)

@@ -59,7 +59,12 @@ void tool_options_apply(const char *cmd, const char *cmdline,
 		return;
 	if (!t)
 		t = &none;
-	if (cmdline == tool_globals.cmdline && tool_globals.cmdline_source)
+	/*
+	 * A subcommand may append its own keys to the user's string (attack
+	 * --mode): an error in it is still the user's, from where they gave it.
+	 */
+	if (tool_globals.cmdline && tool_globals.cmdline_source &&
+	    !strncmp(cmdline, tool_globals.cmdline, strlen(tool_globals.cmdline)))
 		src = tool_globals.cmdline_source;
 	smmukit_iommu_options_default(&iommu_scratch);
 	memset(&smmu_scratch, 0, sizeof(smmu_scratch));
