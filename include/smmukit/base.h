@@ -7,6 +7,10 @@
  * freestanding C11 headers only (stdint, stddef, stdbool, stdarg, stdatomic),
  * plus memcpy/memset/memcmp. No floating point, no 128-bit arithmetic, no
  * thread-local storage: an aarch64 firmware target has no runtime for them.
+ *
+ * Error codes: the SMMUKIT_E* values below, returned negated by every
+ * layer (0 is success); each public header lists which of them its
+ * functions return and when.
  */
 #ifndef SMMUKIT_BASE_H
 #define SMMUKIT_BASE_H

@@ -31,6 +31,23 @@
  *
  * Concurrency: every call may run concurrently from any thread on distinct
  * mappings. A device's mappings must be unmapped before it is released.
+ *
+ * Error codes:
+ *  -EINVAL   NULL pointer, size 0, unknown direction, an address range
+ *            that wraps or leaves the domain, the mapping error value, an
+ *            unmap whose size cannot be the mapping's, a bad sg list;
+ *  -ENOENT   unmap (or sync) of an address that is not mapped: never
+ *            mapped, or unmapped already; through an identity domain,
+ *            more unmaps than maps;
+ *  -ENOSPC   no IOVA space (the buffer is larger than the domain);
+ *  -EFAULT   a CPU pointer outside DMA-able memory;
+ *  -EBUSY    a user domain owns the group; create after devices exist;
+ *  -ENODEV   the group is on a blocked domain;
+ *  -E2BIG    a bounced buffer above 4 MiB;
+ *  -ERANGE   a physical address beyond the SMMU's output size;
+ *  -ENOMEM, -ETIMEDOUT (an invalidation not confirmed: IOVA kept).
+ * smmukit_dma_destroy() with devices still probed is refused (logged):
+ * their domains still point at the layer.
  */
 #ifndef SMMUKIT_DMA_H
 #define SMMUKIT_DMA_H

@@ -43,6 +43,24 @@
  * to DMA-FQ may run concurrently with DMA on that domain.
  *
  * Errors are negative SMMUKIT_E* values; a failed call changes nothing.
+ *
+ * Error codes (per function below where the meaning narrows):
+ *  -EINVAL   NULL pointer, unknown domain type, bad device config (name,
+ *            SIDs, a SID in use), size 0, misaligned or wrapping range,
+ *            a non-paging domain for map/unmap, objects of two instances;
+ *  -EPERM    a lazy (queued) gather where the domain may not be lazy;
+ *            DMA-FQ for an untrusted device; user map/unmap of a DMA or
+ *            DMA-FQ domain (the DMA layer owns its addresses);
+ *  -EBUSY    live DMA-API mappings (or identity addresses handed out) in
+ *            the way of a type change, release, attach or rebuild; a user
+ *            domain owns the group; destroy with devices or user domains;
+ *  -EEXIST   map over a live mapping; attach to the domain already had;
+ *  -ENOENT   detach from a domain the group is not on; iova_to_phys of an
+ *            unmapped address;
+ *  -ERANGE   beyond the domain's input or output address size;
+ *  -ENOMEM, -ETIMEDOUT (invalidation not confirmed) and the driver's own.
+ * Use after release or free (a freed domain or device pointer) cannot be
+ * detected: the pointers are the caller's to stop using.
  */
 #ifndef SMMUKIT_IOMMU_H
 #define SMMUKIT_IOMMU_H

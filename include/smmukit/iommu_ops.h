@@ -31,6 +31,9 @@
  *
  * Errors are negative SMMUKIT_E* values; a failed call changes nothing
  * unless its description says otherwise.
+ *
+ * Error codes: the smmukit_iommu_drv_* wrappers return -EINVAL for a NULL
+ * domain, device or op, else the driver's code (see smmu.h for SMMUv3).
  */
 #ifndef SMMUKIT_IOMMU_OPS_H
 #define SMMUKIT_IOMMU_OPS_H

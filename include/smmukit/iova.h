@@ -58,6 +58,13 @@
  * holding the tree lock stalls every tree operation and every exchange
  * that drains. Platform allocations (new magazines) and the trim timer's
  * arming happen with no lock held. No correctness depends on any of it.
+ *
+ * Error codes: -EINVAL (NULL pointer, granule not a power of two, size 0,
+ * a range outside the domain, reserve lo > hi, a bad CPU number), -ENOSPC
+ * (no free range below the limit), -ENOENT (free or find of a range that
+ * is not allocated: double free, wrong size), -EBUSY (reserve over an
+ * allocated range), -ENOMEM, -EIO (smmukit_iova_check found the tree
+ * inconsistent). Void and counting functions ignore NULL.
  */
 #ifndef SMMUKIT_IOVA_H
 #define SMMUKIT_IOVA_H

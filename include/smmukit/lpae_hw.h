@@ -7,6 +7,8 @@
  * the hardware model's walker (model/), only through these names. A golden
  * test typed from the architecture guards against a wrong mask passing on
  * both sides.
+ *
+ * Error codes: none (descriptor helpers, inline, no failure).
  */
 #ifndef SMMUKIT_LPAE_HW_H
 #define SMMUKIT_LPAE_HW_H

@@ -22,6 +22,13 @@
  * Threads: every entry point may be called from any thread. One model lock
  * serialises them all; trace callbacks run under it and must not call back
  * into the model.
+ *
+ * Error codes: -EINVAL (NULL pointer, bad config or profile key/value,
+ * unknown fault), -ENOENT (unknown profile name or key, a profile file
+ * that cannot be opened), -EIO (a profile that cannot be read, e.g. a
+ * directory), -ENOMEM, -EBUSY, -ENOSPC, -ERANGE (addresses outside the
+ * simulated RAM). smmukit_model_dma/translate return 0 or the fault's
+ * event ID, not an error code, for a DMA the SMMU refuses.
  */
 #ifndef SMMUKIT_MODEL_H
 #define SMMUKIT_MODEL_H

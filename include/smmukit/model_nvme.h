@@ -29,6 +29,13 @@
  *
  * Threads: every entry point may be called from any thread; one device lock
  * (taken before the SMMU model's own) serialises them.
+ *
+ * Error codes: -EINVAL (NULL pointer, bad config: block size, namespace,
+ * queues, depth; bad queue, opcode, block count or PRP list), -EBUSY (the
+ * queue is full), -ENOMEM. Blocks outside the namespace are not an error
+ * code but a completion status (SMMUKIT_NVME_SC_LBA_RANGE); a refused DMA
+ * is SMMUKIT_NVME_SC_DATA_XFER_ERROR. NULL device pointers are ignored by
+ * the void and time functions (UINT64_MAX: nothing due).
  */
 #ifndef SMMUKIT_MODEL_NVME_H
 #define SMMUKIT_MODEL_NVME_H

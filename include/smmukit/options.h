@@ -23,6 +23,12 @@
  * whole string is valid.
  *
  * The core layers use this without libc: messages are built by hand.
+ *
+ * Error codes: smmukit_parse_options() returns 0 or -SMMUKIT_EINVAL only
+ * (unknown key or prefix, malformed word, value out of range, bad
+ * bindings: NULL tables, a table without prefix or set()), with one line
+ * in err; nothing is stored on error. The other functions cannot fail:
+ * NULL arguments are ignored (set_defaults) or give "" (the _str helpers).
  */
 #ifndef SMMUKIT_OPTIONS_H
 #define SMMUKIT_OPTIONS_H

@@ -20,6 +20,13 @@
  *
  * Errors are negative SMMUKIT_E* values; a failed call leaves every
  * translation as it was (see each function).
+ *
+ * Error codes: -EINVAL (NULL pointer, bad config, size 0, misaligned
+ * address or size, a page size the format does not have, bad prot),
+ * -ERANGE (beyond the input or output address size), -EEXIST (map over a
+ * live entry), -ENOENT (iova_to_phys of an unmapped address), -ENOMEM,
+ * -EIO (the self-test failed a configuration). unmap returns the bytes
+ * unmapped (0: nothing there).
  */
 #ifndef SMMUKIT_PGTABLE_H
 #define SMMUKIT_PGTABLE_H

@@ -15,6 +15,10 @@
  * smmukit locks held, including from a timer callback. No op may call back
  * into the library except relax() (which may run the hardware model) and the
  * timer callbacks themselves.
+ *
+ * Error codes: the ops return -ENOMEM (no memory), -EINVAL (bad order or
+ * argument) or 0; the inline wrappers pass them through. smmukit_errname()
+ * names every SMMUKIT_E* code (defined in base.h).
  */
 #ifndef SMMUKIT_PLATFORM_H
 #define SMMUKIT_PLATFORM_H

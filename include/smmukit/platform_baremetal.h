@@ -24,6 +24,8 @@
  *    An embedder with nothing to do calls smmukit_plat_timer_poll() in its
  *    idle loop so that, e.g., the DMA layer's flush-queue timer still fires.
  *  - Log output on a PL011 UART (polled, no interrupts).
+ *
+ * Error codes: -EINVAL (NULL or a bad memory region or size), -ENOMEM.
  */
 #ifndef SMMUKIT_PLATFORM_BAREMETAL_H
 #define SMMUKIT_PLATFORM_BAREMETAL_H

@@ -12,6 +12,9 @@
  *
  * Test hooks let a hardware model observe relax(), free_pages() and
  * dma_sync_for_device(); failure injection makes the Nth allocation fail.
+ *
+ * Error codes: smmukit_posix_create() returns -EINVAL (NULL, a bad size or
+ * CPU count) or -ENOMEM; the other functions ignore a NULL platform.
  */
 #ifndef SMMUKIT_PLATFORM_POSIX_H
 #define SMMUKIT_PLATFORM_POSIX_H

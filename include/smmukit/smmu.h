@@ -13,6 +13,14 @@
  * Threads: every function may be called from any thread unless it says
  * otherwise. smmukit_smmu_reset and smmukit_smmu_destroy need the caller to
  * have quiesced every other use of the SMMU.
+ *
+ * Error codes: -EINVAL (NULL pointer, bad config or command), -ENODEV (the
+ * registers describe no usable SMMUv3: version, features, sizes), -ENOMEM,
+ * -ETIMEDOUT (a CMD_SYNC or register ack not seen in time), -EIO (the SMMU
+ * reported an error: GERROR, a command error), -EBUSY/-EEXIST (a stream
+ * attached elsewhere / already here), -ENOENT (detach of a stream not
+ * attached), -ENOSPC (no ASID/VMID left), -EOPNOTSUPP (a stage or feature
+ * the SMMU lacks).
  */
 #ifndef SMMUKIT_SMMU_H
 #define SMMUKIT_SMMU_H

@@ -15,6 +15,10 @@
  * tests/unit/hw_golden.c checks these against encodings typed by hand from
  * the architecture, so that one wrong mask cannot pass on both sides.
  * docs/hw.md lists which positions were confirmed where.
+ *
+ * Error codes: -EINVAL (NULL pointer, an opcode or field that does not
+ * fit its encoding), -ERANGE/-EOVERFLOW (a range TLBI that cannot be
+ * expressed / needs more commands than given room for).
  */
 #ifndef SMMUKIT_SMMUV3_HW_H
 #define SMMUKIT_SMMUV3_HW_H

@@ -7,6 +7,8 @@
  *
  * Compatibility: while the major number is 0, any minor release may change
  * the API and ABI (the SONAME is libsmmukit.so.0 throughout).
+ *
+ * Error codes: none (smmukit_version() never fails, never NULL).
  */
 #ifndef SMMUKIT_VERSION_H
 #define SMMUKIT_VERSION_H

@@ -23,6 +23,10 @@
  * timeouts, event floods), as Linux's printk_ratelimit: at most burst
  * messages per interval; when a new interval starts, one line says how many
  * were suppressed. Freestanding: atomics only, no locks.
+ *
+ * Error codes: none; nothing here fails. smmukit_ratelimit() with a NULL
+ * state or platform allows the message (there is nothing to limit by);
+ * smmukit_ratelimit_init(NULL, ...) does nothing.
  */
 #ifndef SMMUKIT_WARN_H
 #define SMMUKIT_WARN_H
