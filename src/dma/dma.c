@@ -741,14 +741,20 @@ int smmukit_dma_unmap_sg(struct smmukit_device *dev,
 		return -SMMUKIT_EINVAL;
 	for (unsigned i = 0; i < nents; i++)
 		if (sg[i].dma_addr == SMMUKIT_DMA_MAPPING_ERROR || !sg[i].dma_len ||
-		    sg[i].dma_addr + sg[i].dma_len - 1 < sg[i].dma_addr ||
-		    (i && sg[i].dma_addr < sg[i - 1].dma_addr + sg[i - 1].dma_len))
+		    sg[i].dma_addr + sg[i].dma_len - 1 < sg[i].dma_addr)
 			return -SMMUKIT_EINVAL;
 	ret = dev_dma_domain(dev, &c, &path);
 	if (ret)
 		return ret;
 	if (path == PATH_IDENTITY)
 		return identity_put(c);
+	/*
+	 * Ascending only through a translated domain: identity hands back the
+	 * segments' own addresses, in whatever order the caller gave them.
+	 */
+	for (unsigned i = 1; i < nents; i++)
+		if (sg[i].dma_addr < sg[i - 1].dma_addr + sg[i - 1].dma_len)
+			return -SMMUKIT_EINVAL;
 	iova = sg[0].dma_addr & ~(c->granule - 1);
 	end = smmukit_align_up(sg[nents - 1].dma_addr + sg[nents - 1].dma_len,
 			       c->granule);
