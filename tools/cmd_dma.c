@@ -17,6 +17,7 @@
 
 #include "smmukit/smmuv3_hw.h"
 #include "tool.h"
+#include "tool_run.h"
 #include "tool_stack.h"
 
 #define MAX_TOK 8
@@ -78,12 +79,15 @@ struct mapping {
 
 struct dma_run {
 	struct tool_stack st;
+	FILE *out;
 	bool json;
 	bool failed;		/* an operation failed: exit 1 */
 	struct mapping *maps;
 	size_t nr_maps, cap_maps;
 	uint64_t user_next;	/* bump allocator of user-domain IOVAs */
 	uint64_t user_maps, user_unmaps;
+	struct tool_script_limits lim;	/* zeros: the command's own */
+	struct tool_err *err;
 };
 
 static void usage(FILE *f)
@@ -158,27 +162,27 @@ static void usage(FILE *f)
 static void out_begin(struct dma_run *run, const char *op)
 {
 	if (run->json)
-		printf("{\"op\":\"%s\"", op);
+		fprintf(run->out, "{\"op\":\"%s\"", op);
 	else
-		printf("%s", op);
+		fprintf(run->out, "%s", op);
 }
 
 static void out_str(struct dma_run *run, const char *key, const char *v)
 {
 	if (run->json) {
-		printf(",\"%s\":", key);
-		tool_json_str(stdout, v);
+		fprintf(run->out, ",\"%s\":", key);
+		tool_json_str(run->out, v);
 	} else {
-		printf(" %s=%s", key, v);
+		fprintf(run->out, " %s=%s", key, v);
 	}
 }
 
 static void out_u64(struct dma_run *run, const char *key, uint64_t v)
 {
 	if (run->json)
-		printf(",\"%s\":%llu", key, (unsigned long long)v);
+		fprintf(run->out, ",\"%s\":%llu", key, (unsigned long long)v);
 	else
-		printf(" %s=%llu", key, (unsigned long long)v);
+		fprintf(run->out, " %s=%llu", key, (unsigned long long)v);
 }
 
 static void out_hex(struct dma_run *run, const char *key, uint64_t v)
@@ -193,9 +197,9 @@ static void out_lit(struct dma_run *run, const char *key, const char *v,
 		    bool show_in_text)
 {
 	if (run->json)
-		printf(",\"%s\":%s", key, v);
+		fprintf(run->out, ",\"%s\":%s", key, v);
 	else if (show_in_text)
-		printf(" %s=%s", key, v);
+		fprintf(run->out, " %s=%s", key, v);
 }
 
 /* "ret":0, or "ret":-N,"err":"ENAME" (text: only failures, by name). */
@@ -204,11 +208,11 @@ static void out_ret(struct dma_run *run, int ret)
 	if (ret < 0)
 		run->failed = true;
 	if (run->json) {
-		printf(",\"ret\":%d", ret);
+		fprintf(run->out, ",\"ret\":%d", ret);
 		if (ret < 0)
-			printf(",\"err\":\"%s\"", tool_errname(ret));
+			fprintf(run->out, ",\"err\":\"%s\"", tool_errname(ret));
 	} else if (ret < 0) {
-		printf(" FAILED %s (%d)", tool_errname(ret), ret);
+		fprintf(run->out, " FAILED %s (%d)", tool_errname(ret), ret);
 	}
 }
 
@@ -221,8 +225,8 @@ static void out_err(struct dma_run *run, int ret)
 
 static void out_end(struct dma_run *run)
 {
-	printf(run->json ? "}\n" : "\n");
-	fflush(stdout);
+	fprintf(run->out, run->json ? "}\n" : "\n");
+	fflush(run->out);
 }
 
 /* ---- parsing: words to a struct dma_op; limits only, no state ---- */
@@ -595,7 +599,7 @@ static void exec_map(struct dma_run *run, struct tool_stack_dev *d,
 		run->maps[run->nr_maps++] = m;
 	out_begin(run, op->code == OP_MAP ? "map" : "map_sg");
 	if (!run->json)
-		printf(" %s", op->name);
+		fprintf(run->out, " %s", op->name);
 	if (!ret) {
 		out_hex(run, "iova", m.iova);
 		if (op->code == OP_MAP)
@@ -647,7 +651,7 @@ static void exec_unmap(struct dma_run *run, struct tool_stack_dev *d,
 	out_begin(run, "unmap");
 	/* The JSON object is exactly {"op","ret"} (+"err"): scripts match it. */
 	if (!run->json)
-		printf(" %s iova=0x%llx", op->name, (unsigned long long)op->iova);
+		fprintf(run->out, " %s iova=0x%llx", op->name, (unsigned long long)op->iova);
 	out_ret(run, ret);
 	out_end(run);
 }
@@ -657,8 +661,9 @@ static const char *event_name(unsigned ev)
 	return ev == SMMUKIT_MODEL_ABORT ? "ABORT" : smmuv3_event_name(ev);
 }
 
-static void exec_dma(struct dma_run *run, struct tool_stack_dev *d,
-		     const struct dma_op *op)
+/* 0, or TOOL_EXIT_USAGE (run->err set) when the buffer cannot be had. */
+static int exec_dma(struct dma_run *run, struct tool_stack_dev *d,
+		    const struct dma_op *op)
 {
 	struct smmukit_model_stats before, after;
 	struct smmukit_model_dma_result r = { 0 };
@@ -667,7 +672,7 @@ static void exec_dma(struct dma_run *run, struct tool_stack_dev *d,
 	int ret;
 
 	if (!buf)
-		tool_fail("dma: out of memory");
+		return tool_err_set(run->err, "dma: out of memory");
 	memset(buf, 0xa5, op->len);
 	smmukit_model_get_stats(run->st.model, &before);
 	ret = smmukit_model_dma(run->st.model, d->sid, SMMUKIT_MODEL_NO_SSID,
@@ -683,12 +688,12 @@ static void exec_dma(struct dma_run *run, struct tool_stack_dev *d,
 		stale = "unmapped";
 	out_begin(run, "dma");
 	if (!run->json)
-		printf(" %s", op->name);
+		fprintf(run->out, " %s", op->name);
 	if (ret < 0) {
 		out_lit(run, "ok", "false", false);
 		out_ret(run, ret);
 		out_end(run);
-		return;
+		return 0;
 	}
 	out_lit(run, "ok", ret ? "false" : "true", true);
 	if (ret)
@@ -701,10 +706,11 @@ static void exec_dma(struct dma_run *run, struct tool_stack_dev *d,
 		else
 			out_lit(run, "stale", "null", false);
 	} else if (stale) {
-		printf(" STALE (%s: through a translation the page tables no longer give)",
+		fprintf(run->out, " STALE (%s: through a translation the page tables no longer give)",
 		       stale);
 	}
 	out_end(run);
+	return 0;
 }
 
 static void exec_device(struct dma_run *run, const struct dma_op *op)
@@ -720,7 +726,7 @@ static void exec_device(struct dma_run *run, const struct dma_op *op)
 		out_str(run, "domain",
 			smmukit_domain_type_name(tool_stack_domain_type(d)));
 	if (op->untrusted && !run->json)
-		printf(" untrusted");
+		fprintf(run->out, " untrusted");
 	out_err(run, ret);
 	out_end(run);
 }
@@ -747,7 +753,7 @@ static void exec_flush(struct dma_run *run, struct tool_stack_dev *d,
 
 	out_begin(run, "flush");
 	if (!run->json)
-		printf(" %s", op->name);
+		fprintf(run->out, " %s", op->name);
 	out_ret(run, ret);
 	out_end(run);
 }
@@ -780,7 +786,7 @@ static void exec_stats(struct dma_run *run)
  * Perform one operation and print its line. Returns 0 (whether or not the
  * operation succeeded: run->failed says), or -1 with why filled for input
  * the script should not have given (an unknown device, a name in use, too
- * many devices).
+ * many devices), or TOOL_EXIT_USAGE with run->err filled (out of memory).
  */
 static int exec_op(struct dma_run *run, const struct dma_op *op, char *why,
 		   size_t wl)
@@ -815,8 +821,7 @@ static int exec_op(struct dma_run *run, const struct dma_op *op, char *why,
 		exec_unmap(run, d, op);
 		break;
 	case OP_DMA:
-		exec_dma(run, d, op);
-		break;
+		return exec_dma(run, d, op);
 	case OP_FLUSH:
 		exec_flush(run, d, op);
 		break;
@@ -835,17 +840,23 @@ static int exec_op(struct dma_run *run, const struct dma_op *op, char *why,
 	return 0;
 }
 
-/* What the script left mapped is unmapped (newest first), quietly. */
-static void cleanup(struct dma_run *run)
+/*
+ * What the script left mapped is unmapped (newest first), quietly. A
+ * mapping that will not unmap is reported, unless the script is being
+ * abandoned on a bad line (quiet): the command used to exit there without
+ * tearing down, and its stderr stays the one line naming the bad line.
+ */
+static void cleanup(struct dma_run *run, bool quiet)
 {
 	while (run->nr_maps) {
 		struct mapping *m = &run->maps[run->nr_maps - 1];
 		int ret = undo_mapping(run, m);
 
 		if (ret) {
-			fprintf(stderr, "smmukit: dma: cannot unmap %s's mapping at 0x%llx: %s\n",
-				m->dev->name, (unsigned long long)m->iova,
-				tool_errname(ret));
+			if (!quiet)
+				fprintf(stderr, "smmukit: dma: cannot unmap %s's mapping at 0x%llx: %s\n",
+					m->dev->name, (unsigned long long)m->iova,
+					tool_errname(ret));
 			run->failed = true;
 			/* Leave it mapped but stop tracking it. */
 			free_buffers(run, m);
@@ -856,17 +867,98 @@ static void cleanup(struct dma_run *run)
 	run->maps = NULL;
 }
 
+/* A caller's tighter limits (tool_script_limits); 0 or -1 + why. */
+static int check_limits(const struct dma_run *run, const struct dma_op *op,
+			char *why, size_t wl)
+{
+	uint64_t total = 0;
+
+	if (op->code == OP_MAP || op->code == OP_MAP_SG) {
+		for (unsigned i = 0; i < op->nseg; i++)
+			total += op->sizes[i];
+	} else if (op->code == OP_DMA) {
+		total = op->len;
+	}
+	if (run->lim.max_size && total > run->lim.max_size)
+		PARSE_FAIL(why, wl, "%llu bytes beyond the caller's limit (%llu)",
+			   (unsigned long long)total,
+			   (unsigned long long)run->lim.max_size);
+	if (op->code == OP_ADVANCE && run->lim.max_advance_ns &&
+	    op->ns > run->lim.max_advance_ns)
+		PARSE_FAIL(why, wl, "NS beyond the caller's limit (%llu)",
+			   (unsigned long long)run->lim.max_advance_ns);
+	return 0;
+}
+
+int tool_dma_run_script(const struct tool_stack_config *cfg, bool json,
+			struct tool_script *s, FILE *out,
+			const struct tool_script_limits *lim,
+			struct tool_err *err)
+{
+	struct dma_run *run = calloc(1, sizeof(*run));
+	struct dma_op *op = malloc(sizeof(*op));
+	struct tool_stack_config scfg = *cfg;
+	char *tok[MAX_TOK], why[256];
+	unsigned lines = 0;
+	int n, ret, status = 0;
+
+	if (!run || !op) {
+		free(op);
+		free(run);
+		return tool_err_set(err, "dma: out of memory");
+	}
+	run->out = out;
+	run->json = json;
+	run->err = err;
+	if (lim)
+		run->lim = *lim;
+	if (run->lim.mem_size)
+		scfg.mem_size = run->lim.mem_size;
+	if (tool_stack_create(&run->st, &scfg)) {
+		free(op);
+		free(run);
+		return 1;
+	}
+	run->user_next = USER_IOVA_BASE;
+	while (!(run->lim.max_lines && lines == run->lim.max_lines) &&
+	       (n = tool_script_next(s, tok, MAX_TOK)) != 0) {
+		lines++;
+		if (n < 0) {
+			status = tool_err_set(err, "dma: line %u: %s", s->lineno,
+					      tool_script_strerror(n));
+			break;
+		}
+		ret = parse_line(tok, n, op, why, sizeof(why));
+		if (!ret)
+			ret = check_limits(run, op, why, sizeof(why));
+		if (!ret)
+			ret = exec_op(run, op, why, sizeof(why));
+		if (ret < 0)
+			status = tool_err_set(err, "dma: line %u: %s", s->lineno, why);
+		else if (ret)
+			status = ret;
+		if (status)
+			break;
+	}
+	cleanup(run, status == TOOL_EXIT_USAGE);
+	if (tool_stack_destroy(&run->st))
+		run->failed = true;
+	if (!status && run->failed)
+		status = 1;
+	free(op);
+	free(run);
+	return status;
+}
+
 int tool_cmd_dma(int argc, char **argv);	/* also in main.c */
 int tool_cmd_dma(int argc, char **argv)
 {
 	struct tool_stack_config cfg;
 	struct tool_script script;
-	struct dma_run *run;
-	struct dma_op *op;
+	struct tool_err err;
 	const char *path = "-";
-	char *tok[MAX_TOK], why[256];
 	bool json = false;
-	int i, n, status;
+	int i, status;
 
 	tool_stack_config_init(&cfg, "dma");
 	cfg.checking = true;
@@ -897,32 +989,9 @@ int tool_cmd_dma(int argc, char **argv)
 	if (tool_script_open(&script, path))
 		tool_fail("dma: cannot read script '%s': %s", path,
 			  tool_script_open_error());
-	run = calloc(1, sizeof(*run));
-	op = malloc(sizeof(*op));
-	if (!run || !op)
-		tool_fail("dma: out of memory");
-	run->json = json;
-	if (tool_stack_create(&run->st, &cfg)) {
-		tool_script_close(&script);
-		free(op);
-		free(run);
-		return 1;
-	}
-	run->user_next = USER_IOVA_BASE;
-	while ((n = tool_script_next(&script, tok, MAX_TOK)) != 0) {
-		if (n < 0)
-			tool_fail("dma: line %u: %s", script.lineno,
-				  tool_script_strerror(n));
-		if (parse_line(tok, n, op, why, sizeof(why)) ||
-		    exec_op(run, op, why, sizeof(why)))
-			tool_fail("dma: line %u: %s", script.lineno, why);
-	}
+	status = tool_dma_run_script(&cfg, json, &script, stdout, NULL, &err);
 	tool_script_close(&script);
-	cleanup(run);
-	if (tool_stack_destroy(&run->st))
-		run->failed = true;
-	status = run->failed ? 1 : 0;
-	free(op);
-	free(run);
+	if (status == TOOL_EXIT_USAGE)
+		tool_fail("%s", err.msg);
 	return status;
 }

@@ -14,6 +14,7 @@
 #include "smmukit/pgtable.h"
 #include "smmukit/platform_posix.h"
 #include "tool.h"
+#include "tool_run.h"
 
 #define MAX_TOK 6
 
@@ -161,25 +162,26 @@ static void check_sizes(const struct pgt_opts *o)
 			  o->oas, max == 52 ? " or 52" : "", o->stage, g);
 }
 
-/* Script errors: line number and reason, exit 2. */
-static void bad_line(unsigned lineno, const char *why, const char *tok)
+/* Script errors: line number and reason, TOOL_EXIT_USAGE. */
+static int bad_line(struct tool_err *err, unsigned lineno, const char *why,
+		    const char *tok)
 {
 	if (tok)
-		tool_fail("pgtable: line %u: %s '%s'", lineno, why, tok);
-	tool_fail("pgtable: line %u: %s", lineno, why);
+		return tool_err_set(err, "pgtable: line %u: %s '%s'", lineno, why,
+				    tok);
+	return tool_err_set(err, "pgtable: line %u: %s", lineno, why);
 }
 
-static uint64_t parse_num(unsigned lineno, const char *what, const char *s,
-			  bool suffix)
+static int parse_num(struct tool_err *err, unsigned lineno, const char *what,
+		     const char *s, bool suffix, uint64_t *v)
 {
-	uint64_t v;
-
-	if (!tool_parse_u64(s, suffix, &v))
-		bad_line(lineno, what, s);
-	return v;
+	if (!tool_parse_u64(s, suffix, v))
+		return bad_line(err, lineno, what, s);
+	return 0;
 }
 
-static unsigned parse_prot(unsigned lineno, const char *s)
+static int parse_prot(struct tool_err *err, unsigned lineno, const char *s,
+		      unsigned *out)
 {
 	unsigned prot = SMMUKIT_PROT_CACHE;
 	const char *p = s;
@@ -193,14 +195,17 @@ static unsigned parse_prot(unsigned lineno, const char *s)
 		p++;
 	}
 	if (!(prot & (SMMUKIT_PROT_READ | SMMUKIT_PROT_WRITE)))
-		bad_line(lineno, "PROT must be r, w or rw, optionally followed by x, not", s);
+		return bad_line(err, lineno,
+				"PROT must be r, w or rw, optionally followed by x, not", s);
 	if (*p == 'x')
 		p++;
 	else
 		prot |= SMMUKIT_PROT_NOEXEC;
 	if (*p)
-		bad_line(lineno, "PROT must be r, w or rw, optionally followed by x, not", s);
-	return prot;
+		return bad_line(err, lineno,
+				"PROT must be r, w or rw, optionally followed by x, not", s);
+	*out = prot;
+	return 0;
 }
 
 static const char *size_name(char *buf, size_t len, uint64_t size)
@@ -220,6 +225,7 @@ static const char *size_name(char *buf, size_t len, uint64_t size)
 
 struct dump_ctx {
 	struct smmukit_pgtable *pgt;
+	FILE *out;
 	bool json;
 	bool first;
 	unsigned pg_shift;
@@ -239,28 +245,28 @@ static void print_attrs(const struct dump_ctx *c, uint64_t desc)
 	if (c->pgt->cfg.stage == 1) {
 		unsigned idx = (unsigned)smmukit_field_get(LPAE_S1_ATTRINDX, desc);
 
-		printf(" %s%s", (desc & LPAE_S1_AP_RDONLY) ? "ro" : "rw",
+		fprintf(c->out, " %s%s", (desc & LPAE_S1_AP_RDONLY) ? "ro" : "rw",
 		       (desc & LPAE_S1_AP_UNPRIV) ? "" : " priv");
-		printf(" attr=%u(%s)", idx, idx < 4 ? attr_names[idx] : "?");
+		fprintf(c->out, " attr=%u(%s)", idx, idx < 4 ? attr_names[idx] : "?");
 		if (desc & LPAE_S1_NG)
-			printf(" ng");
+			fprintf(c->out, " ng");
 		if (desc & (LPAE_S1_PXN | LPAE_S1_UXN))
-			printf(" xn");
+			fprintf(c->out, " xn");
 	} else {
 		unsigned ma = (unsigned)smmukit_field_get(LPAE_S2_MEMATTR, desc);
 		const char *man = ma == LPAE_S2_MEMATTR_WB ? "wb" :
 				  ma == LPAE_S2_MEMATTR_NC ? "nc" :
 				  ma == LPAE_S2_MEMATTR_DEVICE ? "dev" : "?";
 
-		printf(" s2ap=%s%s", (desc & LPAE_S2_S2AP_READ) ? "r" : "-",
+		fprintf(c->out, " s2ap=%s%s", (desc & LPAE_S2_S2AP_READ) ? "r" : "-",
 		       (desc & LPAE_S2_S2AP_WRITE) ? "w" : "-");
-		printf(" memattr=0x%x(%s)", ma, man);
+		fprintf(c->out, " memattr=0x%x(%s)", ma, man);
 		if (desc & LPAE_S2_XN)
-			printf(" xn");
+			fprintf(c->out, " xn");
 	}
-	printf(" sh=%s", sh_names[smmukit_field_get(LPAE_DESC_SH, desc)]);
+	fprintf(c->out, " sh=%s", sh_names[smmukit_field_get(LPAE_DESC_SH, desc)]);
 	if (desc & LPAE_DESC_AF)
-		printf(" af");
+		fprintf(c->out, " af");
 }
 
 static int dump_one(void *arg, smmukit_phys_t table_pa, unsigned level,
@@ -274,7 +280,7 @@ static int dump_one(void *arg, smmukit_phys_t table_pa, unsigned level,
 	char hb[3][20], sb[24];
 
 	if (c->json) {
-		printf("%s{\"table\":\"%s\",\"level\":%u,\"index\":%u,\"desc\":\"%s\"}",
+		fprintf(c->out, "%s{\"table\":\"%s\",\"level\":%u,\"index\":%u,\"desc\":\"%s\"}",
 		       c->first ? "" : ",", tool_hex(hb[0], table_pa), level, index,
 		       tool_hex(hb[1], desc));
 		c->first = false;
@@ -287,49 +293,49 @@ static int dump_one(void *arg, smmukit_phys_t table_pa, unsigned level,
 	iova = (level == cfg->start_level ? 0 : c->iova[level - 1]) |
 	       (root_idx << level_shift(c, level));
 	c->iova[level] = iova;
-	printf("%*sL%u[%u] ", (int)(2 * (level - cfg->start_level)), "", level,
+	fprintf(c->out, "%*sL%u[%u] ", (int)(2 * (level - cfg->start_level)), "", level,
 	       index);
 	if (level == cfg->start_level && cfg->concat_tables > 1)
-		printf("(root table %llu) ",
+		fprintf(c->out, "(root table %llu) ",
 		       (unsigned long long)((table_pa - smmukit_pgtable_root_pa(c->pgt)) >>
 					    pg_shift));
 	if (is_table) {
-		printf("table -> %s  (iova %s, desc %s)\n",
+		fprintf(c->out, "table -> %s  (iova %s, desc %s)\n",
 		       tool_hex(hb[0], lpae_desc_to_oa(desc, pg_shift)),
 		       tool_hex(hb[1], iova), tool_hex(hb[2], desc));
 		return 0;
 	}
-	printf("%s iova %s -> pa %s size %s",
+	fprintf(c->out, "%s iova %s -> pa %s size %s",
 	       level == 3 ? "page" : "block", tool_hex(hb[0], iova),
 	       tool_hex(hb[1], lpae_desc_to_oa(desc, pg_shift) &
 				       ~((UINT64_C(1) << level_shift(c, level)) - 1)),
 	       size_name(sb, sizeof(sb), UINT64_C(1) << level_shift(c, level)));
 	print_attrs(c, desc);
-	printf("  (desc %s)\n", tool_hex(hb[2], desc));
+	fprintf(c->out, "  (desc %s)\n", tool_hex(hb[2], desc));
 	return 0;
 }
 
-static void do_dump(struct smmukit_pgtable *pgt, bool json)
+static void do_dump(struct smmukit_pgtable *pgt, FILE *out, bool json)
 {
-	struct dump_ctx c = { .pgt = pgt, .json = json, .first = true };
+	struct dump_ctx c = { .pgt = pgt, .out = out, .json = json, .first = true };
 	const struct smmukit_pgtable_cfg *cfg = &pgt->cfg;
 	char hb[20], gb[24];
 
 	c.pg_shift = smmukit_ilog2(cfg->granule);
 	if (json) {
-		printf("{\"op\":\"dump\",\"root\":\"%s\",\"entries\":[",
+		fprintf(out, "{\"op\":\"dump\",\"root\":\"%s\",\"entries\":[",
 		       tool_hex(hb, smmukit_pgtable_root_pa(pgt)));
 		smmukit_pgtable_walk(pgt, dump_one, &c);
-		printf("]}\n");
+		fprintf(out, "]}\n");
 		return;
 	}
-	printf("dump: root %s, stage %u, %s granule, ias %u, oas %u, %u levels from L%u",
+	fprintf(out, "dump: root %s, stage %u, %s granule, ias %u, oas %u, %u levels from L%u",
 	       tool_hex(hb, smmukit_pgtable_root_pa(pgt)), cfg->stage,
 	       size_name(gb, sizeof(gb), cfg->granule), cfg->ias, cfg->oas,
 	       cfg->levels, cfg->start_level);
 	if (cfg->concat_tables > 1)
-		printf(" (%u concatenated tables)", cfg->concat_tables);
-	printf("\n");
+		fprintf(out, " (%u concatenated tables)", cfg->concat_tables);
+	fprintf(out, "\n");
 	smmukit_pgtable_walk(pgt, dump_one, &c);
 }
 
@@ -421,90 +427,167 @@ static int run_selftest(bool json)
 
 /* ---- commands ---- */
 
-static void print_ret(const char *op, int64_t ret, bool json)
+static void print_ret(FILE *out, const char *op, int64_t ret, bool json)
 {
 	if (json && ret < 0)
-		printf("{\"op\":\"%s\",\"ret\":%lld,\"err\":\"%s\"}\n", op,
-		       (long long)ret, tool_errname((int)ret));
+		fprintf(out, "{\"op\":\"%s\",\"ret\":%lld,\"err\":\"%s\"}\n", op,
+			(long long)ret, tool_errname((int)ret));
 	else if (json)
-		printf("{\"op\":\"%s\",\"ret\":%lld}\n", op, (long long)ret);
+		fprintf(out, "{\"op\":\"%s\",\"ret\":%lld}\n", op, (long long)ret);
 	else if (ret < 0)
-		printf("%s: error %s (%lld)\n", op, tool_errname((int)ret),
-		       (long long)ret);
+		fprintf(out, "%s: error %s (%lld)\n", op, tool_errname((int)ret),
+			(long long)ret);
 	else if (!strcmp(op, "map"))
-		printf("map: ok\n");
+		fprintf(out, "map: ok\n");
 	else
-		printf("unmap: %lld bytes\n", (long long)ret);
+		fprintf(out, "unmap: %lld bytes\n", (long long)ret);
 }
 
-/* Returns false when the operation failed (exit status 1). */
-static bool run_line(struct smmukit_pgtable *pgt, struct smmukit_platform *plat,
-		     char **tok, int n, unsigned lineno, bool json)
+struct pgt_run {
+	struct smmukit_platform *plat;
+	struct smmukit_pgtable *pgt;
+	FILE *out;
+	bool json;
+	uint64_t max_size;	/* one map's SIZE; 0: any */
+	struct tool_err *err;
+};
+
+/* 0, 1 when the operation failed, or TOOL_EXIT_USAGE for a bad line. */
+static int run_line(struct pgt_run *run, char **tok, int n, unsigned lineno)
 {
+	struct smmukit_pgtable *pgt = run->pgt;
+	struct tool_err *err = run->err;
+	FILE *out = run->out;
+	bool json = run->json;
 	char hb[2][20];
-	bool ok = true;
+	int status = 0;
 
 	if (!strcmp(tok[0], "map")) {
 		uint64_t iova, pa, size;
-		unsigned prot;
+		unsigned prot = 0;
 		int ret;
 
 		if (n != 5)
-			bad_line(lineno, "usage: map IOVA PADDR SIZE PROT", NULL);
-		iova = parse_num(lineno, "bad IOVA", tok[1], false);
-		pa = parse_num(lineno, "bad PADDR", tok[2], false);
-		size = parse_num(lineno, "bad SIZE", tok[3], true);
-		prot = parse_prot(lineno, tok[4]);
+			return bad_line(err, lineno, "usage: map IOVA PADDR SIZE PROT",
+					NULL);
+		if (parse_num(err, lineno, "bad IOVA", tok[1], false, &iova) ||
+		    parse_num(err, lineno, "bad PADDR", tok[2], false, &pa) ||
+		    parse_num(err, lineno, "bad SIZE", tok[3], true, &size) ||
+		    parse_prot(err, lineno, tok[4], &prot))
+			return TOOL_EXIT_USAGE;
+		if (run->max_size && size > run->max_size)
+			return tool_err_set(err, "pgtable: line %u: SIZE '%s' beyond "
+					    "the caller's limit (%llu bytes)",
+					    lineno, tok[3],
+					    (unsigned long long)run->max_size);
 		ret = smmukit_pgtable_map(pgt, iova, pa, size, prot, NULL);
-		ok = ret >= 0;
-		print_ret("map", ret, json);
+		status = ret >= 0 ? 0 : 1;
+		print_ret(out, "map", ret, json);
 	} else if (!strcmp(tok[0], "unmap")) {
 		struct smmukit_iotlb_gather gather;
 		uint64_t iova, size;
 		int64_t ret;
 
 		if (n != 3)
-			bad_line(lineno, "usage: unmap IOVA SIZE", NULL);
-		iova = parse_num(lineno, "bad IOVA", tok[1], false);
-		size = parse_num(lineno, "bad SIZE", tok[2], true);
+			return bad_line(err, lineno, "usage: unmap IOVA SIZE", NULL);
+		if (parse_num(err, lineno, "bad IOVA", tok[1], false, &iova) ||
+		    parse_num(err, lineno, "bad SIZE", tok[2], true, &size))
+			return TOOL_EXIT_USAGE;
 		smmukit_pgtable_gather_init(&gather);
 		ret = smmukit_pgtable_unmap(pgt, iova, size, &gather);
 		/* The no-op flush ops stand in for the driver's iotlb_sync. */
-		smmukit_pgtable_free_freelist(plat, &gather);
-		ok = ret >= 0;
-		print_ret("unmap", ret, json);
+		smmukit_pgtable_free_freelist(run->plat, &gather);
+		status = ret >= 0 ? 0 : 1;
+		print_ret(out, "unmap", ret, json);
 	} else if (!strcmp(tok[0], "translate")) {
 		uint64_t iova;
 		smmukit_phys_t pa;
 		int ret;
 
 		if (n != 2)
-			bad_line(lineno, "usage: translate IOVA", NULL);
-		iova = parse_num(lineno, "bad IOVA", tok[1], false);
+			return bad_line(err, lineno, "usage: translate IOVA", NULL);
+		if (parse_num(err, lineno, "bad IOVA", tok[1], false, &iova))
+			return TOOL_EXIT_USAGE;
 		ret = smmukit_pgtable_iova_to_phys(pgt, iova, &pa);
 		if (json) {
-			printf("{\"op\":\"translate\",\"iova\":\"%s\",\"pa\":",
-			       tool_hex(hb[0], iova));
+			fprintf(out, "{\"op\":\"translate\",\"iova\":\"%s\",\"pa\":",
+				tool_hex(hb[0], iova));
 			if (ret)
-				printf("null}\n");
+				fprintf(out, "null}\n");
 			else
-				printf("\"%s\"}\n", tool_hex(hb[1], pa));
+				fprintf(out, "\"%s\"}\n", tool_hex(hb[1], pa));
 		} else if (ret) {
-			printf("translate %s: not mapped (%s)\n", tool_hex(hb[0], iova),
-			       tool_errname(ret));
+			fprintf(out, "translate %s: not mapped (%s)\n",
+				tool_hex(hb[0], iova), tool_errname(ret));
 		} else {
-			printf("translate %s -> %s\n", tool_hex(hb[0], iova),
-			       tool_hex(hb[1], pa));
+			fprintf(out, "translate %s -> %s\n", tool_hex(hb[0], iova),
+				tool_hex(hb[1], pa));
 		}
 	} else if (!strcmp(tok[0], "dump")) {
 		if (n != 1)
-			bad_line(lineno, "usage: dump (no arguments)", NULL);
-		do_dump(pgt, json);
+			return bad_line(err, lineno, "usage: dump (no arguments)", NULL);
+		do_dump(pgt, out, json);
 	} else {
-		bad_line(lineno, "unknown command", tok[0]);
+		return bad_line(err, lineno, "unknown command", tok[0]);
 	}
-	fflush(stdout);
-	return ok;
+	fflush(out);
+	return status;
+}
+
+int tool_pgtable_run_script(const struct tool_pgtable_params *p,
+			    struct tool_script *s, FILE *out,
+			    const struct tool_script_limits *lim,
+			    struct tool_err *err)
+{
+	struct smmukit_posix_config pcfg = { .manual_clock = true, .nr_cpus = 1,
+					     .log_level = SMMUKIT_LOG_WARN };
+	struct smmukit_pgtable_cfg cfg = { 0 };
+	struct pgt_run run = { .out = out, .json = p->json, .err = err };
+	unsigned lines = 0;
+	char *tok[MAX_TOK];
+	bool failed = false;
+	int n, ret;
+
+	if (lim) {
+		run.max_size = lim->max_size;
+		pcfg.mem_size = lim->mem_size;
+	}
+	ret = smmukit_posix_create(&pcfg, &run.plat);
+	if (ret)
+		return tool_err_set(err, "pgtable: platform: %s", tool_errname(ret));
+	cfg.stage = p->stage;
+	cfg.granule = p->granule;
+	cfg.ias = p->ias;
+	cfg.oas = p->oas;
+	cfg.coherent_walk = true;
+	cfg.flush_ops = &nop_flush_ops;
+	cfg.platform = run.plat;
+	ret = smmukit_pgtable_alloc(&cfg, &run.pgt);
+	if (ret) {
+		smmukit_posix_destroy(run.plat);
+		return tool_err_set(err, "pgtable: stage %u, granule %llu, ias %u, oas %u: %s",
+				    p->stage, (unsigned long long)p->granule, p->ias,
+				    p->oas, ret == -SMMUKIT_EINVAL ?
+				    "unsupported configuration (no start level the "
+				    "architecture allows within 16 concatenated root tables)" :
+				    tool_errname(ret));
+	}
+	ret = 0;
+	while (!(lim && lim->max_lines && lines == lim->max_lines) &&
+	       (n = tool_script_next(s, tok, MAX_TOK)) != 0) {
+		lines++;
+		ret = n < 0 ? bad_line(err, s->lineno, tool_script_strerror(n), NULL) :
+			      run_line(&run, tok, n, s->lineno);
+		if (ret == TOOL_EXIT_USAGE)
+			break;
+		if (ret)
+			failed = true;
+	}
+	smmukit_pgtable_free(run.pgt);
+	smmukit_posix_destroy(run.plat);
+	if (ret == TOOL_EXIT_USAGE)
+		return ret;
+	return failed ? 1 : 0;
 }
 
 int tool_cmd_pgtable(int argc, char **argv);	/* also in main.c */
@@ -512,14 +595,10 @@ int tool_cmd_pgtable(int argc, char **argv);	/* also in main.c */
 int tool_cmd_pgtable(int argc, char **argv)
 {
 	struct pgt_opts o;
-	struct smmukit_posix_config pcfg = { .manual_clock = true, .nr_cpus = 1 };
-	struct smmukit_pgtable_cfg cfg = { 0 };
-	struct smmukit_platform *plat;
-	struct smmukit_pgtable *pgt;
+	struct tool_pgtable_params params;
 	struct tool_script script;
-	char *tok[MAX_TOK];
-	bool failed = false;
-	int n, ret;
+	struct tool_err err;
+	int ret;
 
 	parse_opts(argc, argv, &o);
 	if (o.help) {
@@ -541,33 +620,14 @@ int tool_cmd_pgtable(int argc, char **argv)
 	if (tool_script_open(&script, o.script))
 		tool_fail("pgtable: cannot read script '%s': %s",
 			  o.script ? o.script : "-", tool_script_open_error());
-	pcfg.log_level = SMMUKIT_LOG_WARN;
-	ret = smmukit_posix_create(&pcfg, &plat);
-	if (ret)
-		tool_fail("pgtable: platform: %s", tool_errname(ret));
-	cfg.stage = o.stage;
-	cfg.granule = o.granule;
-	cfg.ias = o.ias;
-	cfg.oas = o.oas;
-	cfg.coherent_walk = true;
-	cfg.flush_ops = &nop_flush_ops;
-	cfg.platform = plat;
-	ret = smmukit_pgtable_alloc(&cfg, &pgt);
-	if (ret)
-		tool_fail("pgtable: stage %u, granule %llu, ias %u, oas %u: %s",
-			  o.stage, (unsigned long long)o.granule, o.ias, o.oas,
-			  ret == -SMMUKIT_EINVAL ?
-				  "unsupported configuration (no start level the "
-				  "architecture allows within 16 concatenated root tables)" :
-				  tool_errname(ret));
-	while ((n = tool_script_next(&script, tok, MAX_TOK)) != 0) {
-		if (n < 0)
-			bad_line(script.lineno, tool_script_strerror(n), NULL);
-		if (!run_line(pgt, plat, tok, n, script.lineno, o.json))
-			failed = true;
-	}
-	smmukit_pgtable_free(pgt);
-	smmukit_posix_destroy(plat);
+	params.stage = o.stage;
+	params.granule = o.granule;
+	params.ias = o.ias;
+	params.oas = o.oas;
+	params.json = o.json;
+	ret = tool_pgtable_run_script(&params, &script, stdout, NULL, &err);
 	tool_script_close(&script);
-	return failed ? 1 : 0;
+	if (ret == TOOL_EXIT_USAGE)
+		tool_fail("%s", err.msg);
+	return ret;
 }

@@ -96,6 +96,9 @@ bool tool_parse_u64(const char *s, bool allow_suffix, uint64_t *out);
 struct tool_script {
 	FILE *f;
 	bool owned;
+	/* A script in memory (tool_script_open_mem), read where f is NULL. */
+	const char *mem;
+	size_t mem_len, mem_pos;
 	unsigned lineno;
 	char buf[TOOL_SCRIPT_MAX_LINE + 1];
 };
@@ -107,6 +110,11 @@ struct tool_script {
  */
 int tool_script_open(struct tool_script *s, const char *path_or_dash);
 const char *tool_script_open_error(void);
+/*
+ * The same reader over len bytes at text (not copied: they must outlive
+ * the reads), with the same limits; a NUL byte is binary like any other.
+ */
+void tool_script_open_mem(struct tool_script *s, const char *text, size_t len);
 void tool_script_close(struct tool_script *s);
 int tool_script_next(struct tool_script *s, char **tok, int max_tok);
 const char *tool_script_strerror(int n);

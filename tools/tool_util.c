@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "tool.h"
+#include "tool_run.h"
 
 /*
  * Messages quote what the user gave (paths, words); bytes that are not
@@ -38,6 +39,16 @@ void tool_fail(const char *fmt, ...)
 	put_escaped(stderr, msg);
 	fputc('\n', stderr);
 	exit(TOOL_EXIT_USAGE);
+}
+
+int tool_err_set(struct tool_err *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return TOOL_EXIT_USAGE;
 }
 
 bool tool_parse_u64(const char *s, bool allow_suffix, uint64_t *out)
@@ -131,6 +142,13 @@ const char *tool_script_open_error(void)
 	return script_err;
 }
 
+void tool_script_open_mem(struct tool_script *s, const char *text, size_t len)
+{
+	memset(s, 0, sizeof(*s));
+	s->mem = text;
+	s->mem_len = text ? len : 0;
+}
+
 void tool_script_close(struct tool_script *s)
 {
 	if (s->owned && s->f)
@@ -149,6 +167,15 @@ static int script_error(int code, const char *fmt, ...)
 	return code;
 }
 
+static int script_getc(struct tool_script *s)
+{
+	if (s->f)
+		return getc(s->f);
+	if (s->mem_pos == s->mem_len)
+		return EOF;
+	return (unsigned char)s->mem[s->mem_pos++];
+}
+
 /*
  * One line into s->buf, the part before any '#'. Reads at most
  * TOOL_SCRIPT_MAX_LINE + 1 bytes of a command line and
@@ -163,7 +190,7 @@ static int read_line(struct tool_script *s)
 	int c;
 
 	for (;;) {
-		c = getc(s->f);
+		c = script_getc(s);
 		if (c == EOF || c == '\n')
 			break;
 		total++;
@@ -188,7 +215,7 @@ static int read_line(struct tool_script *s)
 		s->buf[len++] = (char)c;
 	}
 	s->buf[len] = '\0';
-	if (c == EOF && ferror(s->f))
+	if (c == EOF && s->f && ferror(s->f))
 		return script_error(TOOL_SCRIPT_READ_ERROR, "read error: %s",
 				    strerror(errno));
 	return c == EOF && !total ? 0 : 1;
