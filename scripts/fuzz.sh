@@ -17,9 +17,12 @@ for bin in "$build"/fuzz/fuzz_*; do
 	art="$build/fuzz-artifacts/$name/"
 	mkdir -p "$work" "$art"
 	log="$build/fuzz-$name.log"
+	# A target's keywords, if it has a dictionary (the script languages).
+	dict=()
+	[ -f "$src/tests/fuzz/$name.dict" ] && dict=(-dict="$src/tests/fuzz/$name.dict")
 	start=$(date +%s)
 	"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-		-print_final_stats=1 -artifact_prefix="$art" \
+		-print_final_stats=1 -artifact_prefix="$art" "${dict[@]}" \
 		"$work" "$src/tests/fuzz/corpus/$name" >"$log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
