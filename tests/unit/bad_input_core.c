@@ -13,7 +13,7 @@
  * Each probe is counted per layer; the totals are printed at the end
  * (docs/reliability.md quotes them).
  */
-#include "smmu_harness.h"
+#include "dma_stack.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -49,57 +49,14 @@ static unsigned probes[L_NR];
 
 /* ---- the stack ---- */
 
-struct stack {
-	struct harness h;
-	struct smmukit_iommu *core;
-	struct smmukit_dma *dma;
-	struct smmukit_iommu_options opts;
-};
-
-static void st_up(struct stack *s, bool strict, bool passthrough)
+static void st_up(struct dma_stack *s, bool strict, bool passthrough)
 {
-	struct smmukit_iommu_config cfg = { 0 };
+	struct smmukit_iommu_options o;
 
-	memset(s, 0, sizeof(*s));
-	h_up(&s->h, "checking");
-	smmukit_iommu_options_default(&s->opts);
-	s->opts.strict = strict;
-	s->opts.passthrough = passthrough;
-	cfg.platform = s->h.p;
-	cfg.drv = s->h.iommu;
-	cfg.options = &s->opts;
-	assert_int_equal(smmukit_iommu_create(&cfg, &s->core), 0);
-	assert_int_equal(smmukit_dma_create(s->core, &s->dma), 0);
-	smmukit_posix_set_cpu(s->h.p, 0);
-}
-
-static void st_down(struct stack *s)
-{
-	smmukit_dma_destroy(s->dma);
-	assert_int_equal(smmukit_iommu_destroy(s->core), 0);
-	h_down(&s->h);
-}
-
-static struct smmukit_device *st_dev(struct stack *s, const char *name,
-				     uint32_t sid, bool untrusted,
-				     unsigned group)
-{
-	struct smmukit_device_config dc = {
-		.name = name, .sids = &sid, .nr_sids = 1,
-		.untrusted = untrusted, .group_id = group,
-	};
-	struct smmukit_device *d;
-
-	assert_int_equal(smmukit_iommu_probe_device(s->core, &dc, &d), 0);
-	return d;
-}
-
-static struct smmukit_dma_stats dstats(struct stack *s)
-{
-	struct smmukit_dma_stats st;
-
-	assert_int_equal(smmukit_dma_get_stats(s->dma, &st), 0);
-	return st;
+	smmukit_iommu_options_default(&o);
+	o.strict = strict;
+	o.passthrough = passthrough;
+	ds_up(s, "checking", &o);
 }
 
 /* Counters a refused call must not move (map_errors may: it counts them). */
@@ -116,7 +73,7 @@ static void same_stats(const struct smmukit_dma_stats *a,
 }
 
 /* The device reads iova and finds the byte the buffer was filled with. */
-static void reads_back(struct stack *s, uint32_t sid, uint64_t iova,
+static void reads_back(struct dma_stack *s, uint32_t sid, uint64_t iova,
 		       unsigned char want)
 {
 	unsigned char b = 0;
@@ -258,7 +215,7 @@ static void options_bad(void **state)
 
 static void iommu_null_and_enums(void **state)
 {
-	struct stack s;
+	struct dma_stack s;
 	struct smmukit_iommu_config cfg = { 0 };
 	struct smmukit_iommu *core = (void *)1;
 	struct smmukit_device *d, *o = NULL;
@@ -331,7 +288,7 @@ static void iommu_null_and_enums(void **state)
 	assert_true(smmukit_iommu_probe_device(s.core, &dc, &d) < 0);
 	sids[0] = 1;
 
-	d = st_dev(&s, "nvme", 8, false, 0);
+	d = ds_dev(&s, "nvme", 8, false, 0);
 	/* set_dma_ops after a device: -EBUSY; the hooks stay. */
 	P(L_IOMMU, smmukit_iommu_set_dma_ops(s.core, NULL, NULL), -SMMUKIT_EBUSY);
 	P(L_IOMMU, smmukit_dma_create(s.core, &s.dma), -SMMUKIT_EBUSY);
@@ -408,13 +365,13 @@ static void iommu_null_and_enums(void **state)
 						    &dom), 0);
 	P(L_IOMMU, smmukit_iommu_destroy(s.core), -SMMUKIT_EBUSY);
 	assert_int_equal(smmukit_iommu_domain_free(dom), 0);
-	st_down(&s);
+	ds_down(&s);
 }
 
 /* A user domain's map/unmap: sizes, alignment, wrapping, range, holes. */
 static void iommu_user_map_bad(void **state)
 {
-	struct stack s;
+	struct dma_stack s;
 	struct smmukit_device *d;
 	struct smmukit_domain *um;
 	struct smmukit_iotlb_gather g;
@@ -427,7 +384,7 @@ static void iommu_user_map_bad(void **state)
 
 	(void)state;
 	st_up(&s, true, false);
-	d = st_dev(&s, "vfio", 9, false, 0);
+	d = ds_dev(&s, "vfio", 9, false, 0);
 	buf = h_buf(&s.h, 0, 0x77);
 	assert_int_equal(smmukit_iommu_domain_alloc(s.core, SMMUKIT_DOMAIN_UNMANAGED,
 						    &um), 0);
@@ -556,7 +513,7 @@ static void iommu_user_map_bad(void **state)
 	assert_int_equal(smmukit_iommu_domain_free(um), 0);
 	assert_int_equal(smmukit_iommu_release_device(d), 0);
 	smmukit_plat_free_pages(s.h.p, &buf);
-	st_down(&s);
+	ds_down(&s);
 }
 
 /*
@@ -565,7 +522,7 @@ static void iommu_user_map_bad(void **state)
  */
 static void iommu_wrong_domain(void **state)
 {
-	struct stack s, s2;
+	struct dma_stack s, s2;
 	struct smmukit_device *d, *d2;
 	struct smmukit_domain *def, *um2;
 	struct smmukit_iotlb_gather g;
@@ -578,13 +535,13 @@ static void iommu_wrong_domain(void **state)
 	(void)state;
 	for (int lazy = 0; lazy < 2; lazy++) {
 		st_up(&s, !lazy, false);
-		d = st_dev(&s, "nvme", 8, false, 0);
+		d = ds_dev(&s, "nvme", 8, false, 0);
 		def = smmukit_device_default_domain(d);
 		buf = h_buf(&s.h, 0, 0x3c);
 		assert_int_equal(smmukit_dma_map_page(d, buf.pa, 4096,
 						      SMMUKIT_DMA_BIDIRECTIONAL,
 						      &a), 0);
-		st0 = dstats(&s);
+		st0 = ds_stats(&s);
 		P(L_IOMMU, smmukit_iommu_map(def, a + 0x100000, buf.pa, 4096, rw),
 		  -SMMUKIT_EPERM);
 		P(L_IOMMU, smmukit_iommu_map(def, a, buf.pa, 4096, rw),
@@ -596,7 +553,7 @@ static void iommu_wrong_domain(void **state)
 		assert_int_equal(smmukit_iommu_iova_to_phys(def, a, &pa), 0);
 		assert_int_equal(pa, buf.pa);
 		reads_back(&s, 8, a, 0x3c);
-		st1 = dstats(&s);
+		st1 = ds_stats(&s);
 		same_stats(&st0, &st1);
 		/* Busy: no type change, no user domain, no release. */
 		P(L_IOMMU, smmukit_iommu_set_default_domain_type(d,
@@ -615,7 +572,7 @@ static void iommu_wrong_domain(void **state)
 
 		/* Another instance's device and domain. */
 		st_up(&s2, true, false);
-		d2 = st_dev(&s2, "other", 8, false, 0);
+		d2 = ds_dev(&s2, "other", 8, false, 0);
 		assert_int_equal(smmukit_iommu_domain_alloc(s2.core,
 				SMMUKIT_DOMAIN_UNMANAGED, &um2), 0);
 		P(L_IOMMU, smmukit_iommu_attach_group(um2, d), -SMMUKIT_EINVAL);
@@ -623,7 +580,7 @@ static void iommu_wrong_domain(void **state)
 		assert_int_equal(smmukit_device_domain(d), def);
 		assert_int_equal(smmukit_iommu_domain_free(um2), 0);
 		assert_int_equal(smmukit_iommu_release_device(d2), 0);
-		st_down(&s2);
+		ds_down(&s2);
 
 		reads_back(&s, 8, a, 0x3c);
 		assert_int_equal(smmukit_dma_unmap_page(d, a, 4096,
@@ -631,7 +588,7 @@ static void iommu_wrong_domain(void **state)
 		assert_int_equal(smmukit_dma_flush(d), 0);
 		assert_int_equal(smmukit_iommu_release_device(d), 0);
 		smmukit_plat_free_pages(s.h.p, &buf);
-		st_down(&s);
+		ds_down(&s);
 	}
 }
 
@@ -642,7 +599,7 @@ static void iommu_wrong_domain(void **state)
  */
 static void iommu_identity_busy(void **state)
 {
-	struct stack s;
+	struct dma_stack s;
 	struct smmukit_device *d;
 	struct smmukit_domain *um;
 	struct smmukit_dma_sg sg[2] = {
@@ -653,7 +610,7 @@ static void iommu_identity_busy(void **state)
 
 	(void)state;
 	st_up(&s, true, true);
-	d = st_dev(&s, "pt", 8, false, 3);
+	d = ds_dev(&s, "pt", 8, false, 3);
 	assert_int_equal(smmukit_domain_get_type(smmukit_device_domain(d)),
 			 SMMUKIT_DOMAIN_IDENTITY);
 	P(L_DMA, smmukit_dma_unmap_page(d, 0x5000, 4096, 0), -SMMUKIT_ENOENT);
@@ -698,14 +655,14 @@ static void iommu_identity_busy(void **state)
 	assert_int_equal(smmukit_iommu_set_default_domain_type(d, SMMUKIT_DOMAIN_DMA), 0);
 	assert_int_equal(smmukit_iommu_domain_free(um), 0);
 	assert_int_equal(smmukit_iommu_release_device(d), 0);
-	st_down(&s);
+	ds_down(&s);
 }
 
 /* ---- DMA API ---- */
 
 static void dma_bad(void **state)
 {
-	struct stack s;
+	struct dma_stack s;
 	struct smmukit_device *d, *u;
 	struct smmukit_dma_pages buf;
 	struct smmukit_dma_stats st0, st1;
@@ -723,13 +680,13 @@ static void dma_bad(void **state)
 
 	(void)state;
 	st_up(&s, false, false);
-	d = st_dev(&s, "nvme", 8, false, 0);
-	u = st_dev(&s, "usb4", 21, true, 0);
+	d = ds_dev(&s, "nvme", 8, false, 0);
+	u = ds_dev(&s, "usb4", 21, true, 0);
 	buf = h_buf(&s.h, 1, 0x5a);
 	assert_int_equal(smmukit_dma_map_page(d, buf.pa, 4096,
 					      SMMUKIT_DMA_BIDIRECTIONAL, &a), 0);
 	limit = UINT64_C(1) << smmukit_domain_ias(smmukit_device_domain(d));
-	st0 = dstats(&s);
+	st0 = ds_stats(&s);
 
 	/* names */
 	P(L_DMA, strcmp(smmukit_dma_dir_name((enum smmukit_dma_dir)3), "?"), 0);
@@ -757,7 +714,7 @@ static void dma_bad(void **state)
 					      SMMUKIT_DMA_TO_DEVICE, &b), 0);
 	assert_int_equal(smmukit_dma_unmap_page(d, b, 4096,
 						SMMUKIT_DMA_TO_DEVICE), 0);
-	st0 = dstats(&s);
+	st0 = ds_stats(&s);
 
 	/* map_page / map_single */
 	P(L_DMA, smmukit_dma_map_page(d, buf.pa, 4096, 0, NULL), -SMMUKIT_EINVAL);
@@ -893,14 +850,14 @@ static void dma_bad(void **state)
 	P(L_DMA, smmukit_dma_get_timing(s.dma, NULL), -SMMUKIT_EINVAL);
 
 	/* Nothing changed. */
-	st1 = dstats(&s);
+	st1 = ds_stats(&s);
 	same_stats(&st0, &st1);
 	reads_back(&s, 8, a, 0x5a);
 
 	/* Double unmap, and an unmap with the wrong (larger) size. */
 	assert_int_equal(smmukit_dma_map_page(d, buf.pa + 4096, 4096,
 					      SMMUKIT_DMA_TO_DEVICE, &b), 0);
-	st0 = dstats(&s);
+	st0 = ds_stats(&s);
 	probes[L_DMA]++;
 	{
 		int r = smmukit_dma_unmap_page(d, b, 8192, SMMUKIT_DMA_TO_DEVICE);
@@ -941,7 +898,7 @@ static void dma_bad(void **state)
 	assert_int_equal(smmukit_iommu_release_device(u), 0);
 	assert_int_equal(smmukit_iommu_release_device(d), 0);
 	smmukit_plat_free_pages(s.h.p, &buf);
-	st_down(&s);
+	ds_down(&s);
 }
 
 /* ---- NVMe model ---- */

@@ -5,36 +5,18 @@
  * policy (untrusted, unmanaged, passthrough, opt-out), the live DMA ->
  * DMA-FQ change, scatter-gather, coherent memory, and bad input.
  */
-#include "smmu_harness.h"
-
-#include "smmukit/dma.h"
-#include "smmukit/iommu.h"
+#include "dma_stack.h"
 
 struct stack {
-	struct harness h;
-	struct smmukit_iommu *core;
-	struct smmukit_dma *dma;
-	struct smmukit_iommu_options opts;
+	struct dma_stack ds;
 	uint64_t cursor;
 };
 
 static void st_up_opts(struct stack *s, const char *keys,
 		       const struct smmukit_iommu_options *o)
 {
-	struct smmukit_iommu_config cfg = { 0 };
-
 	memset(s, 0, sizeof(*s));
-	h_up(&s->h, keys);
-	if (o)
-		s->opts = *o;
-	else
-		smmukit_iommu_options_default(&s->opts);
-	cfg.platform = s->h.p;
-	cfg.drv = s->h.iommu;
-	cfg.options = &s->opts;
-	assert_int_equal(smmukit_iommu_create(&cfg, &s->core), 0);
-	assert_int_equal(smmukit_dma_create(s->core, &s->dma), 0);
-	smmukit_posix_set_cpu(s->h.p, 0);
+	ds_up(&s->ds, keys, o);
 }
 
 static void st_up(struct stack *s, bool strict)
@@ -48,21 +30,13 @@ static void st_up(struct stack *s, bool strict)
 
 static void st_down(struct stack *s)
 {
-	smmukit_dma_destroy(s->dma);
-	assert_int_equal(smmukit_iommu_destroy(s->core), 0);
-	h_down(&s->h);
+	ds_down(&s->ds);
 }
 
 static struct smmukit_device *st_dev(struct stack *s, const char *name,
 				     uint32_t sid, bool untrusted)
 {
-	struct smmukit_device_config dc = {
-		.name = name, .sids = &sid, .nr_sids = 1, .untrusted = untrusted,
-	};
-	struct smmukit_device *d;
-
-	assert_int_equal(smmukit_iommu_probe_device(s->core, &dc, &d), 0);
-	return d;
+	return ds_dev(&s->ds, name, sid, untrusted, 0);
 }
 
 /* Commands consumed since the last call, counted by opcode. */
@@ -76,7 +50,7 @@ static struct cmd_counts st_cmds(struct stack *s)
 	struct cmd_counts c = { 0 };
 	size_t n;
 
-	while ((n = h_cmdlog(&s->h, &s->cursor, r, 512)) > 0) {
+	while ((n = h_cmdlog(&s->ds.h, &s->cursor, r, 512)) > 0) {
 		c.total += (unsigned)n;
 		c.tlbi_leaf += h_count_op(r, n, SMMUV3_OP_TLBI_NH_VA) +
 			       h_count_op(r, n, SMMUV3_OP_TLBI_S2_IPA);
@@ -91,7 +65,7 @@ static int dev_read(struct stack *s, uint32_t sid, uint64_t iova)
 {
 	unsigned char b;
 
-	return h_dma_read(&s->h, sid, iova, &b, 1);
+	return h_dma_read(&s->ds.h, sid, iova, &b, 1);
 }
 
 static void strict_unmap_is_one_tlbi_one_sync(void **state)
@@ -107,7 +81,7 @@ static void strict_unmap_is_one_tlbi_one_sync(void **state)
 	d = st_dev(&s, "nvme", 8, false);
 	assert_int_equal(smmukit_domain_get_type(smmukit_device_domain(d)),
 			 SMMUKIT_DOMAIN_DMA);
-	buf = h_buf(&s.h, 2, 0x5a);
+	buf = h_buf(&s.ds.h, 2, 0x5a);
 	st_cmds(&s);
 	assert_int_equal(smmukit_dma_map_page(d, buf.pa + 0x123, 3 * 4096,
 					      SMMUKIT_DMA_BIDIRECTIONAL, &a), 0);
@@ -122,13 +96,13 @@ static void strict_unmap_is_one_tlbi_one_sync(void **state)
 	assert_int_equal(c.tlbi_ctx, 0);
 	assert_int_equal(c.sync, 1);
 	assert_int_equal(dev_read(&s, 8, a), SMMUV3_EVT_F_TRANSLATION);
-	assert_int_equal(h_mstats(&s.h).stale_unmapped, 0);
+	assert_int_equal(h_mstats(&s.ds.h).stale_unmapped, 0);
 	/* A second unmap finds nothing: -ENOENT, no command. */
 	assert_int_equal(smmukit_dma_unmap_page(d, a, 3 * 4096,
 						SMMUKIT_DMA_BIDIRECTIONAL),
 			 -SMMUKIT_ENOENT);
 	assert_int_equal(st_cmds(&s).total, 0);
-	smmukit_plat_free_pages(s.h.p, &buf);
+	smmukit_plat_free_pages(s.ds.h.p, &buf);
 	assert_int_equal(smmukit_iommu_release_device(d), 0);
 	st_down(&s);
 }
@@ -147,7 +121,7 @@ static void lazy_unmap_defers_to_one_flush(void **state)
 	d = st_dev(&s, "nvme", 8, false);
 	assert_int_equal(smmukit_domain_get_type(smmukit_device_domain(d)),
 			 SMMUKIT_DOMAIN_DMA_FQ);
-	buf = h_buf(&s.h, 3, 0x11);
+	buf = h_buf(&s.ds.h, 3, 0x11);
 	for (int i = 0; i < 8; i++) {
 		assert_int_equal(smmukit_dma_map_page(d, buf.pa + i * 4096u, 4096,
 						      SMMUKIT_DMA_TO_DEVICE, &a[i]), 0);
@@ -161,25 +135,25 @@ static void lazy_unmap_defers_to_one_flush(void **state)
 	assert_int_equal(c.total, 0);	/* no invalidation per unmap */
 	/* The stale TLB entry still answers: the price of lazy mode. */
 	assert_int_equal(dev_read(&s, 8, a[0]), 0);
-	assert_int_equal(h_mstats(&s.h).stale_unmapped, 1);
-	assert_int_equal(smmukit_dma_get_stats(s.dma, &ds), 0);
+	assert_int_equal(h_mstats(&s.ds.h).stale_unmapped, 1);
+	assert_int_equal(smmukit_dma_get_stats(s.ds.dma, &ds), 0);
 	assert_int_equal(ds.fq_pending, 8);
 	assert_int_equal(ds.iova_live, 8);
 	/* The timer (10 ms, armed by the first entry) flushes once. */
-	smmukit_posix_clock_advance(s.h.p, 9999999);
+	smmukit_posix_clock_advance(s.ds.h.p, 9999999);
 	assert_int_equal(st_cmds(&s).total, 0);
-	smmukit_posix_clock_advance(s.h.p, 1);
+	smmukit_posix_clock_advance(s.ds.h.p, 1);
 	c = st_cmds(&s);
 	assert_int_equal(c.tlbi_ctx, 1);
 	assert_int_equal(c.tlbi_leaf, 0);
 	assert_int_equal(c.sync, 1);
 	assert_int_equal(dev_read(&s, 8, a[0]), SMMUV3_EVT_F_TRANSLATION);
-	assert_int_equal(smmukit_dma_get_stats(s.dma, &ds), 0);
+	assert_int_equal(smmukit_dma_get_stats(s.ds.dma, &ds), 0);
 	assert_int_equal(ds.fq_pending, 0);
 	assert_int_equal(ds.iova_live, 0);
 	assert_int_equal(ds.fq_timer_flushes, 1);
-	assert_int_equal(h_mstats(&s.h).stale_reused, 0);
-	smmukit_plat_free_pages(s.h.p, &buf);
+	assert_int_equal(h_mstats(&s.ds.h).stale_reused, 0);
+	smmukit_plat_free_pages(s.ds.h.p, &buf);
 	assert_int_equal(smmukit_iommu_release_device(d), 0);
 	st_down(&s);
 }
@@ -202,7 +176,7 @@ static void full_ring_flushes(void **state)
 	o.fq_size_given = true;
 	st_up_opts(&s, "checking", &o);
 	d = st_dev(&s, "nvme", 8, false);
-	buf = h_buf(&s.h, 0, 0);
+	buf = h_buf(&s.ds.h, 0, 0);
 	st_cmds(&s);
 	for (int i = 0; i < 7; i++) {
 		assert_int_equal(smmukit_dma_map_page(d, buf.pa, 4096,
@@ -210,7 +184,7 @@ static void full_ring_flushes(void **state)
 		assert_int_equal(smmukit_dma_unmap_page(d, a, 4096,
 							SMMUKIT_DMA_FROM_DEVICE), 0);
 	}
-	assert_int_equal(smmukit_dma_get_stats(s.dma, &ds), 0);
+	assert_int_equal(smmukit_dma_get_stats(s.ds.dma, &ds), 0);
 	assert_int_equal(ds.fq_pending, 7);
 	assert_int_equal(st_cmds(&s).total, 0);
 	assert_int_equal(smmukit_dma_map_page(d, buf.pa, 4096,
@@ -220,15 +194,15 @@ static void full_ring_flushes(void **state)
 	c = st_cmds(&s);
 	assert_int_equal(c.tlbi_ctx, 1);
 	assert_int_equal(c.sync, 1);
-	assert_int_equal(smmukit_dma_get_stats(s.dma, &ds), 0);
+	assert_int_equal(smmukit_dma_get_stats(s.ds.dma, &ds), 0);
 	assert_int_equal(ds.fq_full_flushes, 1);
 	assert_int_equal(ds.fq_pending, 1);
 	/* An explicit flush reclaims the rest. */
 	assert_int_equal(smmukit_dma_flush(d), 0);
-	assert_int_equal(smmukit_dma_get_stats(s.dma, &ds), 0);
+	assert_int_equal(smmukit_dma_get_stats(s.ds.dma, &ds), 0);
 	assert_int_equal(ds.fq_pending, 0);
 	assert_int_equal(ds.iova_live, 0);
-	smmukit_plat_free_pages(s.h.p, &buf);
+	smmukit_plat_free_pages(s.ds.h.p, &buf);
 	assert_int_equal(smmukit_iommu_release_device(d), 0);
 	st_down(&s);
 }
@@ -247,7 +221,7 @@ static void untrusted_and_optout_stay_strict(void **state)
 	st_up(&s, false);
 	u = st_dev(&s, "thunderbolt", 10, true);
 	t = st_dev(&s, "nvme", 11, false);
-	assert_int_equal(smmukit_iommu_probe_device(s.core, &dc, &o), 0);
+	assert_int_equal(smmukit_iommu_probe_device(s.ds.core, &dc, &o), 0);
 	assert_int_equal(smmukit_domain_get_type(smmukit_device_domain(u)),
 			 SMMUKIT_DOMAIN_DMA);
 	assert_int_equal(smmukit_domain_get_type(smmukit_device_domain(o)),
@@ -289,8 +263,8 @@ static void unmanaged_is_always_strict(void **state)
 	(void)state;
 	st_up(&s, false);
 	d = st_dev(&s, "vfio", 9, false);
-	buf = h_buf(&s.h, 0, 0x33);
-	assert_int_equal(smmukit_iommu_domain_alloc(s.core, SMMUKIT_DOMAIN_UNMANAGED, &ud), 0);
+	buf = h_buf(&s.ds.h, 0, 0x33);
+	assert_int_equal(smmukit_iommu_domain_alloc(s.ds.core, SMMUKIT_DOMAIN_UNMANAGED, &ud), 0);
 	/* Busy with a DMA mapping: the user cannot take the group. */
 	assert_int_equal(smmukit_dma_map_page(d, buf.pa, 4096,
 					      SMMUKIT_DMA_BIDIRECTIONAL, &a), 0);
@@ -319,7 +293,7 @@ static void unmanaged_is_always_strict(void **state)
 	assert_int_equal(smmukit_iommu_domain_free(ud), -SMMUKIT_EBUSY);
 	assert_int_equal(smmukit_iommu_detach_group(ud, d), 0);
 	assert_int_equal(smmukit_iommu_domain_free(ud), 0);
-	smmukit_plat_free_pages(s.h.p, &buf);
+	smmukit_plat_free_pages(s.ds.h.p, &buf);
 	assert_int_equal(smmukit_iommu_release_device(d), 0);
 	st_down(&s);
 }
@@ -366,7 +340,7 @@ static void live_upgrade_keeps_mappings(void **state)
 	(void)state;
 	st_up(&s, true);
 	d = st_dev(&s, "nvme", 8, false);
-	buf = h_buf(&s.h, 1, 0x44);
+	buf = h_buf(&s.ds.h, 1, 0x44);
 	assert_int_equal(smmukit_dma_map_page(d, buf.pa, 4096,
 					      SMMUKIT_DMA_BIDIRECTIONAL, &a), 0);
 	assert_int_equal(dev_read(&s, 8, a), 0);
@@ -391,7 +365,7 @@ static void live_upgrade_keeps_mappings(void **state)
 	assert_int_equal(smmukit_iommu_set_default_domain_type(d, SMMUKIT_DOMAIN_DMA), 0);
 	assert_int_equal(smmukit_domain_get_type(smmukit_device_domain(d)),
 			 SMMUKIT_DOMAIN_DMA);
-	smmukit_plat_free_pages(s.h.p, &buf);
+	smmukit_plat_free_pages(s.ds.h.p, &buf);
 	assert_int_equal(smmukit_iommu_release_device(d), 0);
 	st_down(&s);
 }
@@ -409,31 +383,31 @@ static void sg_and_coherent(void **state)
 	(void)state;
 	st_up(&s, true);
 	d = st_dev(&s, "nvme", 8, false);
-	b0 = h_buf(&s.h, 0, 0xa0);
-	b1 = h_buf(&s.h, 1, 0xb1);
+	b0 = h_buf(&s.ds.h, 0, 0xa0);
+	b1 = h_buf(&s.ds.h, 1, 0xb1);
 	sg[0].pa = b0.pa + 0x800;
 	sg[0].len = 0x800;
 	sg[1].pa = b1.pa;
 	sg[1].len = 0x1800;
 	assert_int_equal(smmukit_dma_map_sg(d, sg, 2, SMMUKIT_DMA_TO_DEVICE), 2);
 	assert_int_equal(sg[1].dma_addr, (sg[0].dma_addr & ~0xfffull) + 0x1000);
-	assert_int_equal(h_dma_read(&s.h, 8, sg[0].dma_addr, &x, 1), 0);
+	assert_int_equal(h_dma_read(&s.ds.h, 8, sg[0].dma_addr, &x, 1), 0);
 	assert_int_equal(x, 0xa0);
-	assert_int_equal(h_dma_read(&s.h, 8, sg[1].dma_addr + 0x1000, &x, 1), 0);
+	assert_int_equal(h_dma_read(&s.ds.h, 8, sg[1].dma_addr + 0x1000, &x, 1), 0);
 	assert_int_equal(x, 0xb1);
 	/* TO_DEVICE: the device may not write. */
-	assert_int_equal(h_dma_write(&s.h, 8, sg[1].dma_addr, &x, 1),
+	assert_int_equal(h_dma_write(&s.ds.h, 8, sg[1].dma_addr, &x, 1),
 			 SMMUV3_EVT_F_PERMISSION);
 	assert_int_equal(smmukit_dma_unmap_sg(d, sg, 2, SMMUKIT_DMA_TO_DEVICE), 0);
-	assert_int_equal(h_dma_read(&s.h, 8, sg[0].dma_addr, &x, 1),
+	assert_int_equal(h_dma_read(&s.ds.h, 8, sg[0].dma_addr, &x, 1),
 			 SMMUV3_EVT_F_TRANSLATION);
 	assert_int_equal(smmukit_dma_alloc_coherent(d, 10000, &cpu, &a), 0);
 	memset(cpu, 0x77, 10000);
-	assert_int_equal(h_dma_read(&s.h, 8, a + 9999, &x, 1), 0);
+	assert_int_equal(h_dma_read(&s.ds.h, 8, a + 9999, &x, 1), 0);
 	assert_int_equal(x, 0x77);
 	assert_int_equal(smmukit_dma_free_coherent(d, 10000, cpu, a), 0);
-	smmukit_plat_free_pages(s.h.p, &b0);
-	smmukit_plat_free_pages(s.h.p, &b1);
+	smmukit_plat_free_pages(s.ds.h.p, &b0);
+	smmukit_plat_free_pages(s.ds.h.p, &b1);
 	assert_int_equal(smmukit_iommu_release_device(d), 0);
 	st_down(&s);
 }
@@ -470,10 +444,10 @@ static void bad_input(void **state)
 			 -SMMUKIT_ENOENT);
 	assert_int_equal(smmukit_dma_map_sg(d, &sg, 1, 0), -SMMUKIT_EINVAL);
 	assert_int_equal(smmukit_dma_map_sg(d, &sg, 0, 0), -SMMUKIT_EINVAL);
-	assert_int_equal(smmukit_iommu_probe_device(s.core, &dc, &dup),
+	assert_int_equal(smmukit_iommu_probe_device(s.ds.core, &dc, &dup),
 			 -SMMUKIT_EINVAL);
 	dc.nr_sids = 0;
-	assert_int_equal(smmukit_iommu_probe_device(s.core, &dc, &dup),
+	assert_int_equal(smmukit_iommu_probe_device(s.ds.core, &dc, &dup),
 			 -SMMUKIT_EINVAL);
 	assert_int_equal(smmukit_iommu_set_default_domain_type(d, SMMUKIT_DOMAIN_UNMANAGED),
 			 -SMMUKIT_EINVAL);
@@ -481,7 +455,7 @@ static void bad_input(void **state)
 		enum smmukit_domain_type t;
 		struct smmukit_domain *ud;
 
-		assert_int_equal(smmukit_iommu_domain_alloc(s.core, SMMUKIT_DOMAIN_DMA_FQ, &ud),
+		assert_int_equal(smmukit_iommu_domain_alloc(s.ds.core, SMMUKIT_DOMAIN_DMA_FQ, &ud),
 				 -SMMUKIT_EINVAL);
 
 		assert_int_equal(smmukit_domain_type_parse("DMA-FQ", &t), 0);
@@ -490,7 +464,7 @@ static void bad_input(void **state)
 		assert_string_equal(smmukit_domain_type_name(SMMUKIT_DOMAIN_UNMANAGED),
 				    "unmanaged");
 	}
-	assert_int_equal(smmukit_iommu_destroy(s.core), -SMMUKIT_EBUSY);
+	assert_int_equal(smmukit_iommu_destroy(s.ds.core), -SMMUKIT_EBUSY);
 	assert_int_equal(smmukit_iommu_release_device(d), 0);
 	st_down(&s);
 }
@@ -514,41 +488,41 @@ static void untrusted_sub_page_is_bounced(void **state)
 	st_up(&s, true);
 	t = st_dev(&s, "nic", 20, false);
 	u = st_dev(&s, "usb4", 21, true);
-	pg = h_buf(&s.h, 0, 0xee);	/* "secrets" all over the page */
+	pg = h_buf(&s.ds.h, 0, 0xee);	/* "secrets" all over the page */
 	cpu = pg.cpu;
 	memset(cpu + 0x80, 0x42, 100);
 
 	/* Trusted: mapped in place; the rest of the page is reachable. */
 	assert_int_equal(smmukit_dma_map_page(t, pg.pa + 0x80, 100,
 					      SMMUKIT_DMA_TO_DEVICE, &a), 0);
-	assert_int_equal(h_dma_read(&s.h, 20, a + 0x200, &x, 1), 0);
+	assert_int_equal(h_dma_read(&s.ds.h, 20, a + 0x200, &x, 1), 0);
 	assert_int_equal(x, 0xee);
 	assert_int_equal(smmukit_dma_unmap_page(t, a, 100, SMMUKIT_DMA_TO_DEVICE), 0);
 
 	/* Untrusted, to_device: the copy, then zeros, never the secrets. */
 	assert_int_equal(smmukit_dma_map_page(u, pg.pa + 0x80, 100,
 					      SMMUKIT_DMA_TO_DEVICE, &a), 0);
-	assert_int_equal(h_dma_read(&s.h, 21, a, buf, 100), 0);
+	assert_int_equal(h_dma_read(&s.ds.h, 21, a, buf, 100), 0);
 	for (int i = 0; i < 100; i++)
 		assert_int_equal(buf[i], 0x42);
-	assert_int_equal(h_dma_read(&s.h, 21, a + 100, &x, 1), 0);
+	assert_int_equal(h_dma_read(&s.ds.h, 21, a + 100, &x, 1), 0);
 	assert_int_equal(x, 0);
-	assert_int_equal(h_dma_read(&s.h, 21, a + 0xfff, &x, 1), 0);
+	assert_int_equal(h_dma_read(&s.ds.h, 21, a + 0xfff, &x, 1), 0);
 	assert_int_equal(x, 0);
 	assert_int_equal(smmukit_dma_unmap_page(u, a, 100, SMMUKIT_DMA_TO_DEVICE), 0);
-	assert_int_equal(h_dma_read(&s.h, 21, a, &x, 1), SMMUV3_EVT_F_TRANSLATION);
+	assert_int_equal(h_dma_read(&s.ds.h, 21, a, &x, 1), SMMUV3_EVT_F_TRANSLATION);
 
 	/* Untrusted, from_device: written back at unmap, nothing beside. */
 	assert_int_equal(smmukit_dma_map_page(u, pg.pa + 0x80, 100,
 					      SMMUKIT_DMA_FROM_DEVICE, &a), 0);
 	memset(buf, 0x99, sizeof(buf));
-	assert_int_equal(h_dma_write(&s.h, 21, a, buf, 100), 0);
+	assert_int_equal(h_dma_write(&s.ds.h, 21, a, buf, 100), 0);
 	assert_int_equal(cpu[0x80], 0x42);	/* not yet: still bounced */
 	assert_int_equal(smmukit_dma_sync_single_for_cpu(u, a, 100,
 							 SMMUKIT_DMA_FROM_DEVICE), 0);
 	assert_int_equal(cpu[0x80], 0x99);
 	x = 0x77;
-	assert_int_equal(h_dma_write(&s.h, 21, a + 99, &x, 1), 0);
+	assert_int_equal(h_dma_write(&s.ds.h, 21, a + 99, &x, 1), 0);
 	assert_int_equal(smmukit_dma_unmap_page(u, a, 100, SMMUKIT_DMA_FROM_DEVICE), 0);
 	assert_int_equal(cpu[0x80 + 98], 0x99);
 	assert_int_equal(cpu[0x80 + 99], 0x77);
@@ -563,20 +537,20 @@ static void untrusted_sub_page_is_bounced(void **state)
 	sg[2].pa = pg.pa + 0x10;
 	sg[2].len = 8;
 	assert_int_equal(smmukit_dma_map_sg(u, sg, 3, SMMUKIT_DMA_BIDIRECTIONAL), 3);
-	assert_int_equal(h_dma_read(&s.h, 21, sg[0].dma_addr + 200, &x, 1), 0);
+	assert_int_equal(h_dma_read(&s.ds.h, 21, sg[0].dma_addr + 200, &x, 1), 0);
 	assert_int_equal(x, 0);
-	assert_int_equal(h_dma_read(&s.h, 21, sg[1].dma_addr + 0x200, &x, 1), 0);
+	assert_int_equal(h_dma_read(&s.ds.h, 21, sg[1].dma_addr + 0x200, &x, 1), 0);
 	assert_int_equal(x, 0xee);	/* a whole page, in place */
-	assert_int_equal(h_dma_read(&s.h, 21, sg[2].dma_addr, &x, 1), 0);
+	assert_int_equal(h_dma_read(&s.ds.h, 21, sg[2].dma_addr, &x, 1), 0);
 	assert_int_equal(x, 0xee);
 	x = 0x55;
-	assert_int_equal(h_dma_write(&s.h, 21, sg[2].dma_addr + 7, &x, 1), 0);
+	assert_int_equal(h_dma_write(&s.ds.h, 21, sg[2].dma_addr + 7, &x, 1), 0);
 	assert_int_equal(smmukit_dma_unmap_sg(u, sg, 3, SMMUKIT_DMA_BIDIRECTIONAL), 0);
 	assert_int_equal(cpu[0x17], 0x55);
-	assert_int_equal(smmukit_dma_get_stats(s.dma, &ds), 0);
+	assert_int_equal(smmukit_dma_get_stats(s.ds.dma, &ds), 0);
 	assert_int_equal(ds.bounced, 4);
 	assert_int_equal(ds.iova_live, 0);
-	smmukit_plat_free_pages(s.h.p, &pg);
+	smmukit_plat_free_pages(s.ds.h.p, &pg);
 	assert_int_equal(smmukit_iommu_release_device(t), 0);
 	assert_int_equal(smmukit_iommu_release_device(u), 0);
 	st_down(&s);	/* no bounce page may be left */

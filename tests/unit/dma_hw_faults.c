@@ -16,10 +16,7 @@
  *    queued, and only that.
  * Every wait runs on the manual clock, so "bounded" is exact model time.
  */
-#include "smmu_harness.h"
-
-#include "smmukit/dma.h"
-#include "smmukit/iommu.h"
+#include "dma_stack.h"
 
 /* The harness's driver poll timeout (h_config). */
 #define POLL_TIMEOUT_NS 2000000u
@@ -28,63 +25,28 @@
 /* dma/fq.c: whole-domain flushes a full ring tries before giving up. */
 #define FQ_FULL_FLUSH_TRIES 4u
 
-struct stack {
-	struct harness h;
-	struct smmukit_iommu *core;
-	struct smmukit_dma *dma;
-	struct smmukit_iommu_options opts;
-	struct smmukit_device *dev;
-};
-
-static void st_up(struct stack *s, bool strict, uint32_t fq_size)
+static void st_up(struct dma_stack *s, bool strict, uint32_t fq_size)
 {
-	struct smmukit_iommu_config cfg = { 0 };
-	uint32_t sid = 8;
-	struct smmukit_device_config dc = {
-		.name = "nvme", .sids = &sid, .nr_sids = 1,
-	};
+	struct smmukit_iommu_options o;
 
-	memset(s, 0, sizeof(*s));
-	h_up(&s->h, "checking");
-	smmukit_iommu_options_default(&s->opts);
-	s->opts.strict = strict;
+	smmukit_iommu_options_default(&o);
+	o.strict = strict;
 	if (fq_size) {
-		s->opts.fq_size = fq_size;
-		s->opts.fq_size_given = true;
+		o.fq_size = fq_size;
+		o.fq_size_given = true;
 	}
-	cfg.platform = s->h.p;
-	cfg.drv = s->h.iommu;
-	cfg.options = &s->opts;
-	assert_int_equal(smmukit_iommu_create(&cfg, &s->core), 0);
-	assert_int_equal(smmukit_dma_create(s->core, &s->dma), 0);
-	smmukit_posix_set_cpu(s->h.p, 0);
-	assert_int_equal(smmukit_iommu_probe_device(s->core, &dc, &s->dev), 0);
+	ds_up(s, "checking", &o);
+	s->dev = ds_dev(s, "nvme", 8, false, 0);
 	assert_int_equal(smmukit_domain_get_type(smmukit_device_domain(s->dev)),
 			 strict ? SMMUKIT_DOMAIN_DMA : SMMUKIT_DOMAIN_DMA_FQ);
 }
 
-static void st_down(struct stack *s)
-{
-	assert_int_equal(smmukit_iommu_release_device(s->dev), 0);
-	smmukit_dma_destroy(s->dma);
-	assert_int_equal(smmukit_iommu_destroy(s->core), 0);
-	h_down(&s->h);
-}
-
-static struct smmukit_dma_stats st_stats(struct stack *s)
-{
-	struct smmukit_dma_stats ds;
-
-	assert_int_equal(smmukit_dma_get_stats(s->dma, &ds), 0);
-	return ds;
-}
-
-static uint64_t now(struct stack *s)
+static uint64_t now(struct dma_stack *s)
 {
 	return smmukit_plat_clock_ns(s->h.p);
 }
 
-static int dev_read(struct stack *s, uint64_t iova)
+static int dev_read(struct dma_stack *s, uint64_t iova)
 {
 	unsigned char b;
 
@@ -111,7 +73,7 @@ static uint64_t probe_len(unsigned i)
  * stay mapped until probe_unmap (a lazy unmap on a stalled queue would
  * fill the ring and fail).
  */
-static void probe_never_reuses(struct stack *s, const uint64_t *kept,
+static void probe_never_reuses(struct dma_stack *s, const uint64_t *kept,
 			       unsigned nkept, const struct smmukit_dma_pages *buf)
 {
 	for (unsigned i = 0; i < PROBE_MAPS; i++) {
@@ -127,7 +89,7 @@ static void probe_never_reuses(struct stack *s, const uint64_t *kept,
 	}
 }
 
-static void probe_unmap(struct stack *s)
+static void probe_unmap(struct dma_stack *s)
 {
 	for (unsigned i = 0; i < PROBE_MAPS; i++)
 		assert_int_equal(smmukit_dma_unmap_page(s->dev, probe_got[i],
@@ -137,7 +99,7 @@ static void probe_unmap(struct stack *s)
 
 static void strict_unmap_timeout_keeps_iova(void **state)
 {
-	struct stack s;
+	struct dma_stack s;
 	struct smmukit_dma_pages buf;
 	struct smmukit_dma_stats ds;
 	smmukit_dma_addr_t a, b;
@@ -162,7 +124,7 @@ static void strict_unmap_timeout_keeps_iova(void **state)
 	/* The mapping is gone from the tables; the IOVA is kept. */
 	assert_int_equal(smmukit_iommu_iova_to_phys(smmukit_device_domain(s.dev),
 						    a, &pa), -SMMUKIT_ENOENT);
-	ds = st_stats(&s);
+	ds = ds_stats(&s);
 	assert_int_equal(ds.iova_live, 1);
 	assert_int_equal(ds.strict_unmaps, 0);
 	/* The stale entry still answers: that is why the IOVA is kept. */
@@ -187,11 +149,11 @@ static void strict_unmap_timeout_keeps_iova(void **state)
 	/* Never handed out again, even now. */
 	probe_never_reuses(&s, &a, 1, &buf);
 	probe_unmap(&s);
-	ds = st_stats(&s);
+	ds = ds_stats(&s);
 	assert_int_equal(ds.iova_live, 1);
 	assert_int_equal(h_mstats(&s.h).stale_reused, 0);
 	smmukit_plat_free_pages(s.h.p, &buf);
-	st_down(&s);
+	ds_down(&s);
 }
 
 #define LAZY_N 8u
@@ -199,7 +161,7 @@ static void strict_unmap_timeout_keeps_iova(void **state)
 
 static void lazy_flush_failure_keeps_iovas(void **state)
 {
-	struct stack s;
+	struct dma_stack s;
 	struct smmukit_dma_pages buf;
 	struct smmukit_dma_stats ds;
 	smmukit_dma_addr_t q[LAZY_RING], x;
@@ -223,14 +185,14 @@ static void lazy_flush_failure_keeps_iovas(void **state)
 	for (unsigned i = 0; i < LAZY_N; i++)
 		assert_int_equal(smmukit_dma_unmap_page(s.dev, q[i], 4096,
 							SMMUKIT_DMA_TO_DEVICE), 0);
-	ds = st_stats(&s);
+	ds = ds_stats(&s);
 	assert_int_equal(ds.fq_pending, LAZY_N);
 
 	/* The timer's flush fails within one poll timeout: nothing released. */
 	t0 = now(&s);
 	smmukit_posix_clock_advance(s.h.p, timeout_ns);
 	assert_true(now(&s) - t0 <= timeout_ns + 2 * POLL_TIMEOUT_NS);
-	ds = st_stats(&s);
+	ds = ds_stats(&s);
 	assert_true(ds.flush_errors >= 1);
 	assert_int_equal(ds.fq_timer_flushes, 0);
 	assert_int_equal(ds.fq_pending, LAZY_N);
@@ -239,7 +201,7 @@ static void lazy_flush_failure_keeps_iovas(void **state)
 	t0 = now(&s);
 	assert_int_equal(smmukit_dma_flush(s.dev), -SMMUKIT_ETIMEDOUT);
 	assert_true(now(&s) - t0 <= 2 * POLL_TIMEOUT_NS);
-	assert_int_equal(st_stats(&s).fq_pending, LAZY_N);
+	assert_int_equal(ds_stats(&s).fq_pending, LAZY_N);
 
 	/* Fill this CPU's ring (LAZY_RING - 1 slots) while stalled. */
 	for (unsigned i = LAZY_N; i < LAZY_RING - 1; i++) {
@@ -251,7 +213,7 @@ static void lazy_flush_failure_keeps_iovas(void **state)
 		assert_int_equal(smmukit_dma_unmap_page(s.dev, q[i], 4096,
 							SMMUKIT_DMA_TO_DEVICE), 0);
 	}
-	assert_int_equal(st_stats(&s).fq_pending, LAZY_RING - 1);
+	assert_int_equal(ds_stats(&s).fq_pending, LAZY_RING - 1);
 	/* One more: the ring is full, every flush fails, bounded, kept. */
 	assert_int_equal(smmukit_dma_map_page(s.dev, buf.pa, 4096,
 					      SMMUKIT_DMA_TO_DEVICE, &x), 0);
@@ -269,20 +231,20 @@ static void lazy_flush_failure_keeps_iovas(void **state)
 	 */
 	assert_true(now(&s) - t0 <= timeout_ns + (FQ_FULL_FLUSH_TRIES + 1) *
 						 POLL_TIMEOUT_NS);
-	assert_true(st_stats(&s).flush_errors >= 2 + FQ_FULL_FLUSH_TRIES);
-	ds = st_stats(&s);
+	assert_true(ds_stats(&s).flush_errors >= 2 + FQ_FULL_FLUSH_TRIES);
+	ds = ds_stats(&s);
 	assert_int_equal(ds.fq_pending, LAZY_RING - 1);
 	assert_int_equal(ds.iova_live, LAZY_RING);
 	/* While stalled, nothing queued is handed out. */
 	probe_never_reuses(&s, kept, LAZY_RING, &buf);
-	ds = st_stats(&s);
+	ds = ds_stats(&s);
 	assert_int_equal(ds.iova_live, LAZY_RING + PROBE_MAPS);
 
 	/* The queue consumes again: a flush releases the queued ones. */
 	assert_int_equal(smmukit_model_inject(s.h.m, SMMUKIT_MODEL_FAULT_CMDQ_STALL,
 					      false), 0);
 	assert_int_equal(smmukit_dma_flush(s.dev), 0);
-	ds = st_stats(&s);
+	ds = ds_stats(&s);
 	assert_int_equal(ds.fq_pending, 0);
 	/* ...but not the one whose unmap failed: it is kept for good. */
 	assert_int_equal(ds.iova_live, 1 + PROBE_MAPS);
@@ -292,11 +254,11 @@ static void lazy_flush_failure_keeps_iovas(void **state)
 	probe_never_reuses(&s, &kept[LAZY_RING - 1], 1, &buf);
 	probe_unmap(&s);
 	assert_int_equal(smmukit_dma_flush(s.dev), 0);
-	ds = st_stats(&s);
+	ds = ds_stats(&s);
 	assert_int_equal(ds.iova_live, 1);
 	assert_int_equal(h_mstats(&s.h).stale_reused, 0);
 	smmukit_plat_free_pages(s.h.p, &buf);
-	st_down(&s);
+	ds_down(&s);
 }
 
 int main(void)

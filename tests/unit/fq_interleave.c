@@ -35,10 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "smmu_harness.h"
-
-#include "smmukit/dma.h"
-#include "smmukit/iommu.h"
+#include "dma_stack.h"
 
 #define RING 8u			/* iommu.fq_size: 7 usable slots */
 #define SID 8u
@@ -164,11 +161,7 @@ static void gate_open(void)
 /* ---- the stack ---- */
 
 struct stack {
-	struct harness h;
-	struct smmukit_iommu *core;
-	struct smmukit_dma *dma;
-	struct smmukit_iommu_options opts;
-	struct smmukit_device *dev;
+	struct dma_stack ds;
 	struct smmukit_dma_pages old_buf, new_buf;
 };
 
@@ -176,18 +169,13 @@ struct stack {
 static void st_up(struct stack *s, const struct smmukit_model_profile *prof)
 {
 	struct smmukit_smmu_config c;
-	struct smmukit_iommu_config cfg = { 0 };
-	uint32_t sid = SID;
-	struct smmukit_device_config dc = {
-		.name = "nvme", .sids = &sid, .nr_sids = 1,
-	};
 
 	memset(s, 0, sizeof(*s));
-	h_model_prof(&s->h, "checking", prof);
-	h_config(&s->h, &c);
-	assert_int_equal(smmukit_smmu_probe(&c, &s->h.s), 0);
-	s->h.iommu = smmukit_smmu_iommu(s->h.s);
-	real_drv = s->h.iommu;
+	h_model_prof(&s->ds.h, "checking", prof);
+	h_config(&s->ds.h, &c);
+	assert_int_equal(smmukit_smmu_probe(&c, &s->ds.h.s), 0);
+	s->ds.h.iommu = smmukit_smmu_iommu(s->ds.h.s);
+	real_drv = s->ds.h.iommu;
 	wrap_ops = *real_drv->ops;
 	wrap_ops.flush_iotlb_all = w_flush;
 	wrap_ops.domain_alloc = w_domain_alloc;
@@ -197,31 +185,23 @@ static void st_up(struct stack *s, const struct smmukit_model_profile *prof)
 	gate.armed = false;
 	gate.flushes = 0;
 
-	smmukit_iommu_options_default(&s->opts);
-	s->opts.strict = false;
-	s->opts.fq_size = RING;
-	s->opts.fq_size_given = true;
-	s->opts.fq_timeout_ms = TIMEOUT_MS;
-	s->opts.fq_timeout_given = true;
-	cfg.platform = s->h.p;
-	cfg.drv = &wrap_drv;
-	cfg.options = &s->opts;
-	assert_int_equal(smmukit_iommu_create(&cfg, &s->core), 0);
-	assert_int_equal(smmukit_dma_create(s->core, &s->dma), 0);
-	smmukit_posix_set_cpu(s->h.p, 0);
-	assert_int_equal(smmukit_iommu_probe_device(s->core, &dc, &s->dev), 0);
-	assert_int_equal(smmukit_domain_get_type(smmukit_device_domain(s->dev)),
+	smmukit_iommu_options_default(&s->ds.opts);
+	s->ds.opts.strict = false;
+	s->ds.opts.fq_size = RING;
+	s->ds.opts.fq_size_given = true;
+	s->ds.opts.fq_timeout_ms = TIMEOUT_MS;
+	s->ds.opts.fq_timeout_given = true;
+	ds_core_up(&s->ds, &wrap_drv);
+	s->ds.dev = ds_dev(&s->ds, "nvme", SID, false, 0);
+	assert_int_equal(smmukit_domain_get_type(smmukit_device_domain(s->ds.dev)),
 			 SMMUKIT_DOMAIN_DMA_FQ);
-	s->old_buf = h_buf(&s->h, 0, 0x11);
-	s->new_buf = h_buf(&s->h, 0, 0x22);
+	s->old_buf = h_buf(&s->ds.h, 0, 0x11);
+	s->new_buf = h_buf(&s->ds.h, 0, 0x22);
 }
 
 static struct smmukit_dma_stats st_stats(struct stack *s)
 {
-	struct smmukit_dma_stats ds;
-
-	assert_int_equal(smmukit_dma_get_stats(s->dma, &ds), 0);
-	return ds;
+	return ds_stats(&s->ds);
 }
 
 /* Everything released; dev NULL if the test released it already. */
@@ -229,22 +209,21 @@ static void st_down(struct stack *s)
 {
 	struct smmukit_dma_stats ds;
 
-	if (s->dev) {
-		assert_int_equal(smmukit_dma_flush(s->dev), 0);
+	if (s->ds.dev) {
+		assert_int_equal(smmukit_dma_flush(s->ds.dev), 0);
 		ds = st_stats(s);
 		assert_int_equal(ds.fq_pending, 0);
 		assert_int_equal(ds.iova_live, 0);
-		assert_int_equal(smmukit_iommu_release_device(s->dev), 0);
+		assert_int_equal(smmukit_iommu_release_device(s->ds.dev), 0);
+		s->ds.dev = NULL;
 	}
 	ds = st_stats(s);
 	assert_int_equal(ds.fq_pending, 0);
 	assert_int_equal(ds.iova_live, 0);
-	assert_int_equal(h_mstats(&s->h).stale_reused, 0);
-	smmukit_plat_free_pages(s->h.p, &s->old_buf);
-	smmukit_plat_free_pages(s->h.p, &s->new_buf);
-	smmukit_dma_destroy(s->dma);
-	assert_int_equal(smmukit_iommu_destroy(s->core), 0);
-	h_down(&s->h);
+	assert_int_equal(h_mstats(&s->ds.h).stale_reused, 0);
+	smmukit_plat_free_pages(s->ds.h.p, &s->old_buf);
+	smmukit_plat_free_pages(s->ds.h.p, &s->new_buf);
+	ds_down(&s->ds);
 }
 
 /* Map the old buffer and let the device cache the translation. */
@@ -253,16 +232,16 @@ static smmukit_dma_addr_t map_cached(struct stack *s)
 	smmukit_dma_addr_t a;
 	unsigned char b;
 
-	assert_int_equal(smmukit_dma_map_page(s->dev, s->old_buf.pa, 4096,
+	assert_int_equal(smmukit_dma_map_page(s->ds.dev, s->old_buf.pa, 4096,
 					      SMMUKIT_DMA_TO_DEVICE, &a), 0);
-	assert_int_equal(h_dma_read(&s->h, SID, a, &b, 1), 0);
+	assert_int_equal(h_dma_read(&s->ds.h, SID, a, &b, 1), 0);
 	assert_int_equal(b, 0x11);
 	return a;
 }
 
 static void unmap(struct stack *s, smmukit_dma_addr_t a)
 {
-	assert_int_equal(smmukit_dma_unmap_page(s->dev, a, 4096,
+	assert_int_equal(smmukit_dma_unmap_page(s->ds.dev, a, 4096,
 						SMMUKIT_DMA_TO_DEVICE), 0);
 }
 
@@ -276,14 +255,14 @@ static smmukit_dma_addr_t map_new_checked(struct stack *s)
 	smmukit_dma_addr_t a;
 	unsigned char b = 0;
 
-	assert_int_equal(smmukit_dma_map_page(s->dev, s->new_buf.pa, 4096,
+	assert_int_equal(smmukit_dma_map_page(s->ds.dev, s->new_buf.pa, 4096,
 					      SMMUKIT_DMA_TO_DEVICE, &a), 0);
-	assert_int_equal(h_dma_read(&s->h, SID, a, &b, 1), 0);
+	assert_int_equal(h_dma_read(&s->ds.h, SID, a, &b, 1), 0);
 	if (b != 0x22)
 		fail_msg("IOVA 0x%llx reached the old buffer (0x%02x): handed out "
 			 "again before a flush that started after its unmap completed",
 			 (unsigned long long)a, b);
-	assert_int_equal(h_mstats(&s->h).stale_reused, 0);
+	assert_int_equal(h_mstats(&s->ds.h).stale_reused, 0);
 	return a;
 }
 
@@ -302,14 +281,14 @@ static void *filler_fn(void *arg)
 	struct filler *f = arg;
 	struct stack *s = f->s;
 
-	smmukit_posix_set_cpu(s->h.p, 1);
+	smmukit_posix_set_cpu(s->ds.h.p, 1);
 	/* No cmocka assertions off the main thread: results are returned. */
 	for (unsigned i = 0; i < RING; i++) {
-		f->ret = smmukit_dma_map_page(s->dev, s->old_buf.pa, 4096,
+		f->ret = smmukit_dma_map_page(s->ds.dev, s->old_buf.pa, 4096,
 					      SMMUKIT_DMA_TO_DEVICE, &f->a[i]);
 		if (f->ret)
 			break;
-		f->ret = smmukit_dma_unmap_page(s->dev, f->a[i], 4096,
+		f->ret = smmukit_dma_unmap_page(s->ds.dev, f->a[i], 4096,
 						SMMUKIT_DMA_TO_DEVICE);
 		if (f->ret)
 			break;
@@ -376,7 +355,7 @@ static void overlap_first_completes_first(void **state)
 	n[2] = map_new_checked(&s);
 	assert_false(n[1] == a1 || n[2] == a1);
 	/* Flush #2 started after e1: now a1 may be handed out again. */
-	assert_int_equal(smmukit_dma_flush(s.dev), 0);
+	assert_int_equal(smmukit_dma_flush(s.ds.dev), 0);
 	assert_int_equal(st_stats(&s).fq_pending, 0);
 	n[3] = map_new_checked(&s);
 	for (unsigned i = 1; i < 4; i++)
@@ -410,7 +389,7 @@ static void overlap_second_completes_first(void **state)
 	 * are released although #1 has not completed: finish holds the
 	 * ticket of a completed flush, not a count of completions.
 	 */
-	assert_int_equal(smmukit_dma_flush(s.dev), 0);
+	assert_int_equal(smmukit_dma_flush(s.ds.dev), 0);
 	assert_int_equal(st_stats(&s).fq_pending, 0);
 	n[0] = map_new_checked(&s);	/* a released IOVA, clean now */
 	a3 = map_cached(&s);
@@ -421,7 +400,7 @@ static void overlap_second_completes_first(void **state)
 	unmap(&s, n[0]);
 	n[1] = map_new_checked(&s);
 	assert_true(n[1] != a3);
-	assert_int_equal(smmukit_dma_flush(s.dev), 0);
+	assert_int_equal(smmukit_dma_flush(s.ds.dev), 0);
 	n[2] = map_new_checked(&s);
 	unmap(&s, n[1]);
 	unmap(&s, n[2]);
@@ -449,15 +428,15 @@ static void timer_inside_full_ring_flush(void **state)
 	prof.cmd_sync_ns = 2 * MS;	/* the full ring's flush spans the deadline */
 	st_up(&s, &prof);
 	/* Bring-up took model time (its syncs cost 2 ms each). */
-	deadline = smmukit_plat_clock_ns(s.h.p) + TIMEOUT_MS * MS;
+	deadline = smmukit_plat_clock_ns(s.ds.h.p) + TIMEOUT_MS * MS;
 	for (unsigned i = 0; i < RING - 1; i++) {
 		a[i] = map_cached(&s);
 		unmap(&s, a[i]);	/* the first arms the timer */
 	}
-	smmukit_posix_clock_set(s.h.p, deadline - MS);
+	smmukit_posix_clock_set(s.ds.h.p, deadline - MS);
 	assert_int_equal(st_stats(&s).fq_timer_flushes, 0);
 	a[RING - 1] = map_cached(&s);
-	t0 = smmukit_plat_clock_ns(s.h.p);
+	t0 = smmukit_plat_clock_ns(s.ds.h.p);
 	unmap(&s, a[RING - 1]);	/* ring full: flush, timer fires inside */
 	ds = st_stats(&s);
 	assert_int_equal(ds.fq_full_flushes, 1);
@@ -467,9 +446,9 @@ static void timer_inside_full_ring_flush(void **state)
 	assert_int_equal(ds.iova_live, 1);
 	assert_int_equal(ds.flush_errors, 0);
 	/* The timer's flush queued behind the first: two syncs' time. */
-	assert_true(smmukit_plat_clock_ns(s.h.p) - t0 >= 2 * prof.cmd_sync_ns);
+	assert_true(smmukit_plat_clock_ns(s.ds.h.p) - t0 >= 2 * prof.cmd_sync_ns);
 	/* The last entry re-armed the timer, which releases it. */
-	smmukit_posix_clock_advance(s.h.p, TIMEOUT_MS * MS);
+	smmukit_posix_clock_advance(s.ds.h.p, TIMEOUT_MS * MS);
 	ds = st_stats(&s);
 	assert_int_equal(ds.fq_timer_flushes, 2);
 	assert_int_equal(ds.fq_pending, 0);
@@ -496,7 +475,7 @@ static void timer_against_stopped_flush(enum gate_where where)
 	a0 = map_cached(&s);
 	unmap(&s, a0);			/* arms the timer */
 	filler_start(&f, &s, where);
-	smmukit_posix_clock_advance(s.h.p, TIMEOUT_MS * MS);
+	smmukit_posix_clock_advance(s.ds.h.p, TIMEOUT_MS * MS);
 	ds = st_stats(&s);
 	assert_int_equal(ds.fq_timer_flushes, 1);
 	/* e0 and CPU 1's 7 entries all predate the timer's flush. */
@@ -544,26 +523,26 @@ static void teardown_with_timer_armed(void **state)
 		assert_int_equal(st_stats(&s).fq_pending, 3);
 		if (sw) {
 			assert_int_equal(smmukit_iommu_set_default_domain_type(
-						 s.dev, SMMUKIT_DOMAIN_DMA), 0);
+						 s.ds.dev, SMMUKIT_DOMAIN_DMA), 0);
 			assert_int_equal(smmukit_domain_get_type(
-						 smmukit_device_domain(s.dev)),
+						 smmukit_device_domain(s.ds.dev)),
 					 SMMUKIT_DOMAIN_DMA);
 			/* The old domain's stale entries died with it. */
 			for (unsigned i = 0; i < 3; i++) {
 				unsigned char b;
 
-				assert_int_equal(h_dma_read(&s.h, SID, a[i], &b, 1),
+				assert_int_equal(h_dma_read(&s.ds.h, SID, a[i], &b, 1),
 						 SMMUV3_EVT_F_TRANSLATION);
 			}
 		} else {
-			assert_int_equal(smmukit_iommu_release_device(s.dev), 0);
+			assert_int_equal(smmukit_iommu_release_device(s.ds.dev), 0);
 		}
 		ds = st_stats(&s);
 		assert_int_equal(ds.fq_pending, 0);
 		assert_int_equal(ds.iova_live, 0);
 		/* The old deadline passes: the cancelled timer never runs. */
 		flushes = gate.flushes;
-		smmukit_posix_clock_advance(s.h.p, 2 * TIMEOUT_MS * MS);
+		smmukit_posix_clock_advance(s.ds.h.p, 2 * TIMEOUT_MS * MS);
 		ds = st_stats(&s);
 		assert_int_equal(ds.fq_timer_flushes, 0);
 		assert_int_equal(gate.flushes, flushes);
@@ -574,7 +553,7 @@ static void teardown_with_timer_armed(void **state)
 			unmap(&s, n);
 			assert_int_equal(st_stats(&s).fq_pending, 0);
 		} else {
-			s.dev = NULL;
+			s.ds.dev = NULL;
 		}
 		st_down(&s);
 	}
@@ -590,8 +569,8 @@ static void *clock_mover_fn(void *arg)
 {
 	struct clock_mover *c = arg;
 
-	smmukit_posix_set_cpu(c->s->h.p, 2);
-	smmukit_posix_clock_advance(c->s->h.p, TIMEOUT_MS * MS);
+	smmukit_posix_set_cpu(c->s->ds.h.p, 2);
+	smmukit_posix_clock_advance(c->s->ds.h.p, TIMEOUT_MS * MS);
 	return NULL;
 }
 
@@ -607,11 +586,11 @@ static void *tearer_fn(void *arg)
 {
 	struct tearer *t = arg;
 
-	smmukit_posix_set_cpu(t->s->h.p, 3);
+	smmukit_posix_set_cpu(t->s->ds.h.p, 3);
 	t->ret = t->domain_switch ?
-		 smmukit_iommu_set_default_domain_type(t->s->dev,
+		 smmukit_iommu_set_default_domain_type(t->s->ds.dev,
 						       SMMUKIT_DOMAIN_DMA) :
-		 smmukit_iommu_release_device(t->s->dev);
+		 smmukit_iommu_release_device(t->s->ds.dev);
 	atomic_store(&t->done, true);
 	return NULL;
 }
@@ -660,7 +639,7 @@ static void teardown_while_timer_runs(void **state)
 
 			unmap(&s, n);
 		} else {
-			s.dev = NULL;
+			s.ds.dev = NULL;
 		}
 		st_down(&s);
 	}
