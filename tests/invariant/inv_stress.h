@@ -183,7 +183,10 @@ struct inv_target {
 	_Atomic uint64_t stale_unmapped, stale_reused;
 };
 
-/* A range published for the rogue device: iova | target index, and len. */
+/*
+ * A range published for the rogue device: its page-aligned iova | a small
+ * tag naming the device (below 4096), and len.
+ */
 struct inv_pub {
 	_Atomic uint64_t tagged;	/* 0: empty */
 	_Atomic uint64_t len;
@@ -574,6 +577,65 @@ static void inv_event(void *arg, const struct smmukit_smmu_event *ev)
 
 /* ---- setup and teardown ---- */
 
+/* ---- building blocks of a stress setup (also tests/stress/stack_threads.c) ---- */
+
+/* The model in checking mode without command and invalidation logs. */
+static SMMUKIT_UNUSED void inv_model_config(struct smmukit_model_config *mc)
+{
+	char err[160];
+
+	smmukit_model_config_default(mc);
+	if (smmukit_model_config_parse(mc, "checking,cmdlog=0,invlog=0",
+				       err, sizeof(err)))
+		fail_msg("model keys: %s", err);
+}
+
+/* The driver on the model (256 stream IDs), its events to handler. */
+static SMMUKIT_UNUSED struct smmukit_smmu *
+inv_smmu_probe(struct smmukit_platform *p, struct smmukit_model *m,
+	       smmukit_smmu_event_fn handler, void *arg)
+{
+	struct smmukit_smmu_config sc = { 0 };
+	struct smmukit_smmu *s;
+
+	sc.platform = p;
+	sc.mmio = smmukit_model_mmio(m);
+	sc.sid_bits = 8;
+	sc.event_handler = handler;
+	sc.event_arg = arg;
+	assert_int_equal(smmukit_smmu_probe(&sc, &s), 0);
+	return s;
+}
+
+/* The core (options opts, which it keeps) and DMA layer on the driver. */
+static SMMUKIT_UNUSED void inv_core_up(struct smmukit_platform *p,
+				       struct smmukit_smmu *s,
+				       struct smmukit_iommu_options *opts,
+				       const struct smmukit_unmap_observer *obs,
+				       struct smmukit_iommu **core,
+				       struct smmukit_dma **dma)
+{
+	struct smmukit_iommu_config ic = { 0 };
+
+	ic.platform = p;
+	ic.drv = smmukit_smmu_iommu(s);
+	ic.options = opts;
+	assert_int_equal(smmukit_iommu_create(&ic, core), 0);
+	assert_int_equal(smmukit_dma_create(*core, dma), 0);
+	smmukit_iommu_set_unmap_observer(*core, obs);
+}
+
+/* Undo inv_core_up and inv_smmu_probe (every device released). */
+static SMMUKIT_UNUSED void inv_core_down(struct smmukit_iommu *core,
+					 struct smmukit_dma *dma,
+					 struct smmukit_smmu *s)
+{
+	smmukit_iommu_set_unmap_observer(core, NULL);
+	smmukit_dma_destroy(dma);
+	assert_int_equal(smmukit_iommu_destroy(core), 0);
+	smmukit_smmu_destroy(s);
+}
+
 static SMMUKIT_UNUSED void inv_setup(struct inv *r, const struct inv_config *cfg)
 {
 	struct smmukit_posix_config pc = {
@@ -581,8 +643,6 @@ static SMMUKIT_UNUSED void inv_setup(struct inv *r, const struct inv_config *cfg
 		.mem_size = UINT64_C(512) << 20, .log_level = SMMUKIT_LOG_WARN,
 	};
 	struct smmukit_model_config mc;
-	struct smmukit_smmu_config sc = { 0 };
-	struct smmukit_iommu_config ic = { 0 };
 	struct smmukit_unmap_observer obs = {
 		.unmap_begin = inv_unmap_begin, .unmap_end = inv_unmap_end,
 	};
@@ -602,10 +662,7 @@ static SMMUKIT_UNUSED void inv_setup(struct inv *r, const struct inv_config *cfg
 	assert_non_null(r->hu);
 
 	assert_int_equal(smmukit_posix_create(&pc, &r->p), 0);
-	smmukit_model_config_default(&mc);
-	if (smmukit_model_config_parse(&mc, "checking,cmdlog=0,invlog=0",
-				       err, sizeof(err)))
-		fail_msg("model keys: %s", err);
+	inv_model_config(&mc);
 	smmukit_model_profile_zero(&r->prof);
 	if (cfg->profile) {
 		char buf[256], *save = NULL;
@@ -635,12 +692,7 @@ static SMMUKIT_UNUSED void inv_setup(struct inv *r, const struct inv_config *cfg
 		smmukit_posix_get_stats(r->p, &st);
 		r->base_pages = st.pages_in_use;
 	}
-	sc.platform = r->p;
-	sc.mmio = smmukit_model_mmio(r->m);
-	sc.sid_bits = 8;
-	sc.event_handler = inv_event;
-	sc.event_arg = r;
-	assert_int_equal(smmukit_smmu_probe(&sc, &r->s), 0);
+	r->s = inv_smmu_probe(r->p, r->m, inv_event, r);
 
 	smmukit_iommu_options_default(&r->opts);
 	r->opts.strict = cfg->strict;
@@ -654,13 +706,8 @@ static SMMUKIT_UNUSED void inv_setup(struct inv *r, const struct inv_config *cfg
 		r->opts.fq_timeout_ms = cfg->fq_timeout_ms;
 		r->opts.fq_timeout_given = true;
 	}
-	ic.platform = r->p;
-	ic.drv = smmukit_smmu_iommu(r->s);
-	ic.options = &r->opts;
-	assert_int_equal(smmukit_iommu_create(&ic, &r->core), 0);
-	assert_int_equal(smmukit_dma_create(r->core, &r->dma), 0);
 	obs.arg = r;
-	smmukit_iommu_set_unmap_observer(r->core, &obs);
+	inv_core_up(r->p, r->s, &r->opts, &obs, &r->core, &r->dma);
 	smmukit_posix_set_cpu(r->p, 0);
 
 	/*
@@ -750,10 +797,7 @@ static SMMUKIT_UNUSED void inv_teardown(struct inv *r)
 		}
 		assert_int_equal(smmukit_iommu_release_device(t->dev), 0);
 	}
-	smmukit_iommu_set_unmap_observer(r->core, NULL);
-	smmukit_dma_destroy(r->dma);
-	assert_int_equal(smmukit_iommu_destroy(r->core), 0);
-	smmukit_smmu_destroy(r->s);
+	inv_core_down(r->core, r->dma, r->s);
 	/* Nothing leaked: every table page and IOVA came back. */
 	smmukit_posix_get_stats(r->p, &st);
 	assert_int_equal(st.pages_in_use, r->base_pages);
@@ -1168,6 +1212,53 @@ static void *inv_mapper_fn(void *arg)
 
 /* ---- the rogue device ---- */
 
+/*
+ * The rogue device's pick (also tests/stress/stack_threads.c): one time in
+ * three a live range of live[nlive], else one unmapped before from the
+ * ring dead[hist] whose next slot is *dead_pos. NULL: none unmapped yet.
+ */
+static SMMUKIT_UNUSED struct inv_pub *
+inv_rogue_pick(uint64_t *s, struct inv_pub *live, unsigned nlive,
+	       struct inv_pub *dead, _Atomic uint64_t *dead_pos, unsigned hist,
+	       unsigned age_bits)
+{
+	uint64_t pos, lim, age;
+
+	if (inv_rnd(s) % 3 == 0)
+		return &live[inv_rnd(s) % nlive];
+	pos = atomic_load(dead_pos);
+	lim = pos < hist ? pos : hist;
+	if (!lim)
+		return NULL;
+	/* Mostly recent, some old: age log-uniform below 2^age_bits. */
+	age = inv_rnd(s) % (UINT64_C(1) << (inv_rnd(s) % age_bits));
+	return &dead[(pos - 1 - age % lim) % hist];
+}
+
+/*
+ * One access of the rogue device on sid somewhere in [iova, iova + len):
+ * a read or a write of at most bufsize bytes, under maplock's write side
+ * with TSan (INV_TSAN). What smmukit_model_dma returns.
+ */
+static SMMUKIT_UNUSED int
+inv_rogue_access(struct smmukit_model *m, pthread_rwlock_t *maplock,
+		 uint32_t sid, uint64_t iova, uint64_t len, uint64_t *s,
+		 unsigned char *buf, uint64_t bufsize,
+		 struct smmukit_model_dma_result *res)
+{
+	uint64_t off = inv_rnd(s) % len;
+	uint64_t cnt = 1 + inv_rnd(s) % (len - off < bufsize ? len - off : bufsize);
+	int ret;
+
+	if (INV_TSAN)
+		pthread_rwlock_wrlock(maplock);
+	ret = smmukit_model_dma(m, sid, SMMUKIT_MODEL_NO_SSID, iova + off, cnt,
+				inv_rnd(s) & 1, buf, res);
+	if (INV_TSAN)
+		pthread_rwlock_unlock(maplock);
+	return ret;
+}
+
 static void *inv_rogue_fn(void *arg)
 {
 	struct inv *r = arg;
@@ -1190,37 +1281,21 @@ static void *inv_rogue_fn(void *arg)
 			continue;
 		}
 		struct inv_pub *pub;
-		uint64_t tagged, len, iova, off, cnt;
+		uint64_t tagged, len;
 		struct smmukit_model_dma_result res;
 		int ret;
 
-		if (inv_rnd(&s) % 3 == 0) {
-			pub = &r->live[mid][inv_rnd(&s) % INV_WINDOW];
-		} else {
-			uint64_t pos = atomic_load(&r->dead_pos[mid]);
-			uint64_t lim = pos < INV_HIST ? pos : INV_HIST;
-			uint64_t age;
-
-			if (!lim)
-				continue;
-			/* Mostly recent, some old: age log-uniform. */
-			age = inv_rnd(&s) % (UINT64_C(1) << (inv_rnd(&s) % 11));
-			pub = &r->dead[mid][(pos - 1 - age % lim) % INV_HIST];
-		}
+		pub = inv_rogue_pick(&s, r->live[mid], INV_WINDOW, r->dead[mid],
+				     &r->dead_pos[mid], INV_HIST, 11);
+		if (!pub)
+			continue;
 		tagged = atomic_load(&pub->tagged);
 		len = atomic_load(&pub->len);
 		if (!tagged || !len || (tagged & 4095) >= r->nr_tgt)
 			continue;
-		iova = tagged & ~UINT64_C(4095);
-		off = inv_rnd(&s) % len;
-		cnt = 1 + inv_rnd(&s) % (len - off < sizeof(buf) ? len - off : sizeof(buf));
-		if (INV_TSAN)
-			pthread_rwlock_wrlock(&r->maplock);
-		ret = smmukit_model_dma(r->m, r->tgt[tagged & 4095].sid,
-					SMMUKIT_MODEL_NO_SSID, iova + off, cnt,
-					inv_rnd(&s) & 1, buf, &res);
-		if (INV_TSAN)
-			pthread_rwlock_unlock(&r->maplock);
+		ret = inv_rogue_access(r->m, &r->maplock, r->tgt[tagged & 4095].sid,
+				       tagged & ~UINT64_C(4095), len, &s, buf,
+				       sizeof(buf), &res);
 		if (ret < 0)
 			inv_violation(r, &r->v_errors, "rogue dma: %d", ret);
 		else if (ret == 0)

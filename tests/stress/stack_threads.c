@@ -134,11 +134,6 @@ struct st_map {
 	unsigned nents;
 };
 
-struct st_pub {
-	_Atomic uint64_t tagged;	/* page | device index + 1; 0 empty */
-	_Atomic uint64_t len;
-};
-
 struct st;
 
 struct st_worker {
@@ -151,8 +146,9 @@ struct st_worker {
 	struct smmukit_dma_pages big[NR_DEV];
 	struct st_map live[WINDOW];
 	unsigned nr_live;
-	struct st_pub pub_live[WINDOW];
-	struct st_pub pub_dead[HIST];
+	/* For the rogue device; tag: device index + 1. */
+	struct inv_pub pub_live[WINDOW];
+	struct inv_pub pub_dead[HIST];
 	_Atomic uint64_t dead_pos;
 };
 
@@ -490,7 +486,7 @@ static int st_map_call(struct st *r, struct st_worker *w, unsigned slot,
 	}
 }
 
-static void publish(struct st_pub *p, uint64_t iova, uint64_t len, unsigned dev)
+static void publish(struct inv_pub *p, uint64_t iova, uint64_t len, unsigned dev)
 {
 	atomic_store(&p->len, len);
 	atomic_store(&p->tagged, (iova & ~UINT64_C(4095)) | (dev + 1));
@@ -953,8 +949,8 @@ static void *st_rogue_fn(void *arg)
 	memset(buf, 0xee, sizeof(buf));
 	while (!atomic_load(&r->rogue_stop)) {
 		struct st_worker *w = &r->w[inv_rnd(&s) % NR_WORKERS];
-		struct st_pub *pub;
-		uint64_t tagged, len, off, cnt;
+		struct inv_pub *pub;
+		uint64_t tagged, len;
 		unsigned d;
 		int ret;
 
@@ -963,32 +959,18 @@ static void *st_rogue_fn(void *arg)
 			nap();
 			continue;
 		}
-		if (inv_rnd(&s) % 3 == 0) {
-			pub = &w->pub_live[inv_rnd(&s) % WINDOW];
-		} else {
-			uint64_t pos = atomic_load(&w->dead_pos);
-			uint64_t lim = pos < HIST ? pos : HIST;
-			uint64_t age;
-
-			if (!lim)
-				continue;
-			age = inv_rnd(&s) % (UINT64_C(1) << (inv_rnd(&s) % 10));
-			pub = &w->pub_dead[(pos - 1 - age % lim) % HIST];
-		}
+		pub = inv_rogue_pick(&s, w->pub_live, WINDOW, w->pub_dead,
+				     &w->dead_pos, HIST, 10);
+		if (!pub)
+			continue;
 		tagged = atomic_load(&pub->tagged);
 		len = atomic_load(&pub->len);
 		d = (unsigned)(tagged & 4095);
 		if (!tagged || !len || d == 0 || d > NR_DEV)
 			continue;
-		off = inv_rnd(&s) % len;
-		cnt = 1 + inv_rnd(&s) % (len - off < sizeof(buf) ? len - off : sizeof(buf));
-		if (INV_TSAN)
-			pthread_rwlock_wrlock(&r->maplock);
-		ret = smmukit_model_dma(r->m, r->dev[d - 1].sid, SMMUKIT_MODEL_NO_SSID,
-					(tagged & ~UINT64_C(4095)) + off, cnt,
-					inv_rnd(&s) & 1, buf, NULL);
-		if (INV_TSAN)
-			pthread_rwlock_unlock(&r->maplock);
+		ret = inv_rogue_access(r->m, &r->maplock, r->dev[d - 1].sid,
+				       tagged & ~UINT64_C(4095), len, &s, buf,
+				       sizeof(buf), NULL);
 		if (ret < 0)
 			st_violation(r, &r->v_errors, "rogue dma: %d", ret);
 		else if (ret == 0)
@@ -1024,14 +1006,11 @@ static void st_setup(struct st *r)
 		.log_level = SMMUKIT_LOG_WARN,
 	};
 	struct smmukit_model_config mc;
-	struct smmukit_smmu_config sc = { 0 };
-	struct smmukit_iommu_config ic = { 0 };
 	struct smmukit_unmap_observer obs = {
 		.unmap_begin = st_unmap_begin, .unmap_end = st_unmap_end,
 	};
 	struct smmukit_posix_stats ps;
 	pthread_rwlockattr_t ra;
-	char err[160];
 
 	memset(r, 0, sizeof(*r));
 	r->ops = inv_env_u64("SMMUKIT_STRESS_OPS", INV_DEFAULT_OPS);
@@ -1039,10 +1018,7 @@ static void st_setup(struct st *r)
 			      ((uint64_t)clock() << 20));
 	r->admin_rng = r->seed ^ 0xad417ull;
 	assert_int_equal(smmukit_posix_create(&pc, &r->p), 0);
-	smmukit_model_config_default(&mc);
-	if (smmukit_model_config_parse(&mc, "checking,cmdlog=0,invlog=0",
-				       err, sizeof(err)))
-		fail_msg("model keys: %s", err);
+	inv_model_config(&mc);
 	assert_int_equal(smmukit_model_create(r->p, &mc, NULL, &r->m), 0);
 	smmukit_model_set_trace(r->m, SMMUKIT_MODEL_TRACE_STALE |
 				SMMUKIT_MODEL_TRACE_VIOLATION, st_trace, r);
@@ -1050,22 +1026,12 @@ static void st_setup(struct st *r)
 	r->base_pages = ps.pages_in_use;
 	r->base_zbytes = ps.zallocs_in_use;
 
-	sc.platform = r->p;
-	sc.mmio = smmukit_model_mmio(r->m);
-	sc.sid_bits = 8;
-	sc.event_handler = st_event;
-	sc.event_arg = r;
-	assert_int_equal(smmukit_smmu_probe(&sc, &r->s), 0);
+	r->s = inv_smmu_probe(r->p, r->m, st_event, r);
 	smmukit_iommu_options_default(&r->opts);
 	r->opts.strict = false;
 	r->opts.strict_given = true;
-	ic.platform = r->p;
-	ic.drv = smmukit_smmu_iommu(r->s);
-	ic.options = &r->opts;
-	assert_int_equal(smmukit_iommu_create(&ic, &r->core), 0);
-	assert_int_equal(smmukit_dma_create(r->core, &r->dma), 0);
 	obs.arg = r;
-	smmukit_iommu_set_unmap_observer(r->core, &obs);
+	inv_core_up(r->p, r->s, &r->opts, &obs, &r->core, &r->dma);
 
 	pthread_rwlockattr_init(&ra);
 	/* Writers first: the admin and the rogue must not starve. */
@@ -1266,10 +1232,7 @@ static void st_teardown(struct st *r)
 	}
 	for (unsigned i = 0; i < NR_DEV; i++)
 		assert_int_equal(smmukit_iommu_release_device(r->dev[i].dev), 0);
-	smmukit_iommu_set_unmap_observer(r->core, NULL);
-	smmukit_dma_destroy(r->dma);
-	assert_int_equal(smmukit_iommu_destroy(r->core), 0);
-	smmukit_smmu_destroy(r->s);
+	inv_core_down(r->core, r->dma, r->s);
 	pthread_rwlock_destroy(&r->maplock);
 	/* Nothing leaked: every table page, bounce page, IOVA node, domain. */
 	smmukit_posix_get_stats(r->p, &ps);
