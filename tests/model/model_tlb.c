@@ -21,16 +21,6 @@ struct fx {
 	uint64_t a, b;		/* old and new target pages */
 };
 
-static uint64_t pa_of(struct mt *t, uint32_t sid, uint64_t iova)
-{
-	struct smmukit_model_dma_result r;
-
-	if (smmukit_model_translate(t->m, sid, SMMUKIT_MODEL_NO_SSID, iova,
-				    false, &r))
-		return 0;
-	return r.pa;
-}
-
 static void fx_setup(struct fx *f, const char *features, const char *prof)
 {
 	assert_int_equal(mt_setup(&f->t, features, prof), 0);
@@ -46,9 +36,9 @@ static void fill_then_remap(struct fx *f, struct mt_pt *pt, uint32_t sid,
 			    uint64_t iova, unsigned prot)
 {
 	mt_pt_map(&f->t, pt, iova, f->a, 12, prot);
-	assert_int_equal(pa_of(&f->t, sid, iova), f->a);
+	assert_int_equal(mt_pa_of(&f->t, sid, iova), f->a);
 	mt_pt_map(&f->t, pt, iova, f->b, 12, prot);
-	assert_int_equal(pa_of(&f->t, sid, iova), f->a);	/* stale */
+	assert_int_equal(mt_pa_of(&f->t, sid, iova), f->a);	/* stale */
 }
 
 static void cmd_sync(struct fx *f, const struct smmuv3_cmd *c)
@@ -71,36 +61,36 @@ static void test_by_va_and_asid(void **state)
 	cmd_sync(&f, &(struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_NH_VA,
 					   .tlbi = { .asid = 1, .addr = 0x10000,
 						     .leaf = true } });
-	assert_int_equal(pa_of(&f.t, 1, 0x10000), f.b);
-	assert_int_equal(pa_of(&f.t, 1, 0x11000), f.a);
-	assert_int_equal(pa_of(&f.t, 2, 0x10000), f.a);
+	assert_int_equal(mt_pa_of(&f.t, 1, 0x10000), f.b);
+	assert_int_equal(mt_pa_of(&f.t, 1, 0x11000), f.a);
+	assert_int_equal(mt_pa_of(&f.t, 2, 0x10000), f.a);
 	/* NH_VA of another VMID: nothing. */
 	cmd_sync(&f, &(struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_NH_VA,
 					   .tlbi = { .asid = 1, .vmid = 1,
 						     .addr = 0x11000,
 						     .leaf = true } });
-	assert_int_equal(pa_of(&f.t, 1, 0x11000), f.a);
+	assert_int_equal(mt_pa_of(&f.t, 1, 0x11000), f.a);
 	/* NH_ASID(2): ASID 2 only. */
 	cmd_sync(&f, &(struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_NH_ASID,
 					   .tlbi = { .asid = 2 } });
-	assert_int_equal(pa_of(&f.t, 2, 0x10000), f.b);
-	assert_int_equal(pa_of(&f.t, 1, 0x11000), f.a);
+	assert_int_equal(mt_pa_of(&f.t, 2, 0x10000), f.b);
+	assert_int_equal(mt_pa_of(&f.t, 1, 0x11000), f.a);
 	/* NH_VAA(0x11000): every ASID. */
 	fill_then_remap(&f, &f.pt2, 2, 0x11000, MT_RW);
 	cmd_sync(&f, &(struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_NH_VAA,
 					   .tlbi = { .addr = 0x11000,
 						     .leaf = true } });
-	assert_int_equal(pa_of(&f.t, 1, 0x11000), f.b);
-	assert_int_equal(pa_of(&f.t, 2, 0x11000), f.b);
+	assert_int_equal(mt_pa_of(&f.t, 1, 0x11000), f.b);
+	assert_int_equal(mt_pa_of(&f.t, 2, 0x11000), f.b);
 	/* NH_ALL(VMID 0): all stage-1 entries. */
 	fill_then_remap(&f, &f.pt1, 1, 0x20000, MT_RW);
 	fill_then_remap(&f, &f.pt2, 2, 0x20000, MT_RW);
 	cmd_sync(&f, &(struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_NH_ALL,
 					   .tlbi = { .vmid = 1 } });
-	assert_int_equal(pa_of(&f.t, 1, 0x20000), f.a);
+	assert_int_equal(mt_pa_of(&f.t, 1, 0x20000), f.a);
 	cmd_sync(&f, &(struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_NH_ALL });
-	assert_int_equal(pa_of(&f.t, 1, 0x20000), f.b);
-	assert_int_equal(pa_of(&f.t, 2, 0x20000), f.b);
+	assert_int_equal(mt_pa_of(&f.t, 1, 0x20000), f.b);
+	assert_int_equal(mt_pa_of(&f.t, 2, 0x20000), f.b);
 	mt_teardown(&f.t);
 }
 
@@ -112,15 +102,15 @@ static void test_global_entries(void **state)
 	fx_setup(&f, NULL, NULL);
 	fill_then_remap(&f, &f.pt1, 1, 0x30000, MT_RW | MT_GLOBAL);
 	/* A global entry serves other ASIDs of the VMID too. */
-	assert_int_equal(pa_of(&f.t, 2, 0x30000), f.a);
+	assert_int_equal(mt_pa_of(&f.t, 2, 0x30000), f.a);
 	cmd_sync(&f, &(struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_NH_ASID,
 					   .tlbi = { .asid = 1 } });
-	assert_int_equal(pa_of(&f.t, 1, 0x30000), f.a);
+	assert_int_equal(mt_pa_of(&f.t, 1, 0x30000), f.a);
 	/* NH_VA with any ASID removes a global entry. */
 	cmd_sync(&f, &(struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_NH_VA,
 					   .tlbi = { .asid = 7, .addr = 0x30000,
 						     .leaf = true } });
-	assert_int_equal(pa_of(&f.t, 1, 0x30000), f.b);
+	assert_int_equal(mt_pa_of(&f.t, 1, 0x30000), f.b);
 	mt_teardown(&f.t);
 }
 
@@ -138,35 +128,35 @@ static void test_range_and_ttl(void **state)
 			     .opcode = SMMUV3_OP_TLBI_NH_VA,
 			     .tlbi = { .asid = 1, .addr = 0x101000, .leaf = true,
 				       .tg = CMD1_TG_4K, .ttl = 3, .num = 3 } });
-	assert_int_equal(pa_of(&f.t, 1, 0x100000), f.a);
+	assert_int_equal(mt_pa_of(&f.t, 1, 0x100000), f.a);
 	for (uint64_t i = 1; i < 5; i++)
-		assert_int_equal(pa_of(&f.t, 1, 0x100000 + i * 0x1000), f.b);
-	assert_int_equal(pa_of(&f.t, 1, 0x105000), f.a);
+		assert_int_equal(mt_pa_of(&f.t, 1, 0x100000 + i * 0x1000), f.b);
+	assert_int_equal(mt_pa_of(&f.t, 1, 0x105000), f.a);
 	/* TTL 2 over the whole first 2 MiB does not touch level-3 entries. */
 	cmd_sync(&f, &(struct smmuv3_cmd){
 			     .opcode = SMMUV3_OP_TLBI_NH_VA,
 			     .tlbi = { .asid = 1, .addr = 0, .leaf = true,
 				       .tg = CMD1_TG_4K, .ttl = 2, .scale = 9 } });
-	assert_int_equal(pa_of(&f.t, 1, 0x100000), f.a);
+	assert_int_equal(mt_pa_of(&f.t, 1, 0x100000), f.a);
 	/* A 2 MiB block is held as one entry, hit by any address in it. */
 	blk_a = mt_alloc(&f.t, 9);
 	blk_b = mt_alloc(&f.t, 9);
 	mt_pt_map(&f.t, &f.pt1, 0x40000000, blk_a, 21, MT_RW);
-	assert_int_equal(pa_of(&f.t, 1, 0x40000000), blk_a);
+	assert_int_equal(mt_pa_of(&f.t, 1, 0x40000000), blk_a);
 	mt_pt_map(&f.t, &f.pt1, 0x40000000, blk_b, 21, MT_RW);
-	assert_int_equal(pa_of(&f.t, 1, 0x401ff000), blk_a + 0x1ff000);
+	assert_int_equal(mt_pa_of(&f.t, 1, 0x401ff000), blk_a + 0x1ff000);
 	/* TTL 3 misses the level-2 block; TTL 2 hits it. */
 	cmd_sync(&f, &(struct smmuv3_cmd){
 			     .opcode = SMMUV3_OP_TLBI_NH_VA,
 			     .tlbi = { .asid = 1, .addr = 0x40000000, .leaf = true,
 				       .tg = CMD1_TG_4K, .ttl = 3, .num = 1 } });
-	assert_int_equal(pa_of(&f.t, 1, 0x40000000), blk_a);
+	assert_int_equal(mt_pa_of(&f.t, 1, 0x40000000), blk_a);
 	/* A single-address TLBI in the middle of the block. */
 	cmd_sync(&f, &(struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_NH_VA,
 					   .tlbi = { .asid = 1,
 						     .addr = 0x40123000,
 						     .leaf = true } });
-	assert_int_equal(pa_of(&f.t, 1, 0x40000000), blk_b);
+	assert_int_equal(mt_pa_of(&f.t, 1, 0x40000000), blk_b);
 	mt_teardown(&f.t);
 }
 
@@ -192,8 +182,8 @@ static void test_stage2_and_vmall(void **state)
 
 		mt_pt_map(&t, p, 0x1000, a, 12, MT_RW);
 		mt_pt_map(&t, p, 0x2000, a, 12, MT_RW);
-		assert_int_equal(pa_of(&t, sid, 0x1000), a);
-		assert_int_equal(pa_of(&t, sid, 0x2000), a);
+		assert_int_equal(mt_pa_of(&t, sid, 0x1000), a);
+		assert_int_equal(mt_pa_of(&t, sid, 0x2000), a);
 		mt_pt_map(&t, p, 0x1000, b, 12, MT_RW);
 		mt_pt_map(&t, p, 0x2000, b, 12, MT_RW);
 	}
@@ -203,26 +193,26 @@ static void test_stage2_and_vmall(void **state)
 	mt_cmd(&t, &(struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_NH_VAA,
 					 .tlbi = { .vmid = 5, .addr = 0x1000 } });
 	assert_int_equal(mt_sync(&t), 0);
-	assert_int_equal(pa_of(&t, 5, 0x1000), a);
+	assert_int_equal(mt_pa_of(&t, 5, 0x1000), a);
 	/* S2_IPA(VMID 5, 0x1000). */
 	mt_cmd(&t, &(struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_S2_IPA,
 					 .tlbi = { .vmid = 5, .addr = 0x1000,
 						   .leaf = true } });
 	assert_int_equal(mt_sync(&t), 0);
-	assert_int_equal(pa_of(&t, 5, 0x1000), b);
-	assert_int_equal(pa_of(&t, 5, 0x2000), a);
-	assert_int_equal(pa_of(&t, 6, 0x1000), a);
+	assert_int_equal(mt_pa_of(&t, 5, 0x1000), b);
+	assert_int_equal(mt_pa_of(&t, 5, 0x2000), a);
+	assert_int_equal(mt_pa_of(&t, 6, 0x1000), a);
 	/* S12_VMALL(6). */
 	mt_cmd(&t, &(struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_S12_VMALL,
 					 .tlbi = { .vmid = 6 } });
 	assert_int_equal(mt_sync(&t), 0);
-	assert_int_equal(pa_of(&t, 6, 0x1000), b);
-	assert_int_equal(pa_of(&t, 6, 0x2000), b);
-	assert_int_equal(pa_of(&t, 5, 0x2000), a);
+	assert_int_equal(mt_pa_of(&t, 6, 0x1000), b);
+	assert_int_equal(mt_pa_of(&t, 6, 0x2000), b);
+	assert_int_equal(mt_pa_of(&t, 5, 0x2000), a);
 	/* NSNH_ALL. */
 	mt_cmd(&t, &(struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_NSNH_ALL });
 	assert_int_equal(mt_sync(&t), 0);
-	assert_int_equal(pa_of(&t, 5, 0x2000), b);
+	assert_int_equal(mt_pa_of(&t, 5, 0x2000), b);
 	mt_teardown(&t);
 }
 
@@ -245,28 +235,28 @@ static void test_el2(void **state)
 	fill_then_remap(&f, &f.pt1, 1, 0x1000, MT_RW);
 	/* NH commands do not touch EL2 entries and vice versa. */
 	cmd_sync(&f, &(struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_NSNH_ALL });
-	assert_int_equal(pa_of(&f.t, 3, 0x1000), f.a);
-	assert_int_equal(pa_of(&f.t, 1, 0x1000), f.b);
+	assert_int_equal(mt_pa_of(&f.t, 3, 0x1000), f.a);
+	assert_int_equal(mt_pa_of(&f.t, 1, 0x1000), f.b);
 	fill_then_remap(&f, &f.pt1, 1, 0x2000, MT_RW);
 	cmd_sync(&f, &(struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_EL2_VA,
 					   .tlbi = { .asid = 1, .addr = 0x1000,
 						     .leaf = true } });
-	assert_int_equal(pa_of(&f.t, 3, 0x1000), f.b);
+	assert_int_equal(mt_pa_of(&f.t, 3, 0x1000), f.b);
 	fill_then_remap(&f, &pe, 3, 0x3000, MT_RW);
 	cmd_sync(&f, &(struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_EL2_ASID,
 					   .tlbi = { .asid = 2 } });
-	assert_int_equal(pa_of(&f.t, 3, 0x3000), f.a);
+	assert_int_equal(mt_pa_of(&f.t, 3, 0x3000), f.a);
 	cmd_sync(&f, &(struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_EL2_ASID,
 					   .tlbi = { .asid = 1 } });
-	assert_int_equal(pa_of(&f.t, 3, 0x3000), f.b);
+	assert_int_equal(mt_pa_of(&f.t, 3, 0x3000), f.b);
 	fill_then_remap(&f, &pe, 3, 0x4000, MT_RW);
 	cmd_sync(&f, &(struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_EL2_VAA,
 					   .tlbi = { .addr = 0x4000 } });
-	assert_int_equal(pa_of(&f.t, 3, 0x4000), f.b);
+	assert_int_equal(mt_pa_of(&f.t, 3, 0x4000), f.b);
 	fill_then_remap(&f, &pe, 3, 0x5000, MT_RW);
 	cmd_sync(&f, &(struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_EL2_ALL });
-	assert_int_equal(pa_of(&f.t, 3, 0x5000), f.b);
-	assert_int_equal(pa_of(&f.t, 1, 0x2000), f.a);
+	assert_int_equal(mt_pa_of(&f.t, 3, 0x5000), f.b);
+	assert_int_equal(mt_pa_of(&f.t, 1, 0x2000), f.a);
 	mt_teardown(&f.t);
 }
 
@@ -279,7 +269,7 @@ static void test_capacity(void **state)
 	fx_setup(&f, NULL, "iotlb_entries=8\niotlb_ways=2\n");
 	for (uint64_t i = 0; i < 32; i++) {
 		mt_pt_map(&f.t, &f.pt1, i << 12, f.a, 12, MT_RW);
-		assert_int_equal(pa_of(&f.t, 1, i << 12), f.a);
+		assert_int_equal(mt_pa_of(&f.t, 1, i << 12), f.a);
 	}
 	s = mt_stats(&f.t);
 	assert_int_equal(s.iotlb_misses, 32);
@@ -298,7 +288,7 @@ static void test_capacity(void **state)
 	}
 	/* Evicted entries are refetched from the (changed) table. */
 	mt_pt_map(&f.t, &f.pt1, 0, f.b, 12, MT_RW);
-	assert_int_equal(pa_of(&f.t, 1, 0), f.b);
+	assert_int_equal(mt_pa_of(&f.t, 1, 0), f.b);
 	mt_teardown(&f.t);
 }
 

@@ -35,16 +35,6 @@
 /* Stress size per mode (SMMUKIT_STRESS_OPS overrides). */
 #define LATE_OPS 4000u
 
-static uint64_t pa_of(struct mt *t, uint32_t sid, uint64_t iova)
-{
-	struct smmukit_model_dma_result r;
-
-	if (smmukit_model_translate(t->m, sid, SMMUKIT_MODEL_NO_SSID, iova,
-				    false, &r))
-		return 0;
-	return r.pa;
-}
-
 static uint64_t now(struct mt *t)
 {
 	return smmukit_plat_clock_ns(t->plat);
@@ -65,7 +55,7 @@ static void late_tlbi_holds_its_sync(void **state)
 	assert_int_equal(mt_s1_stream(&t, 1, 1, &pt), 0);
 	a = mt_alloc(&t, 0);
 	assert_int_equal(mt_pt_map(&t, &pt, iova, a, 12, MT_RW), 0);
-	assert_int_equal(pa_of(&t, 1, iova), a);	/* cached */
+	assert_int_equal(mt_pa_of(&t, 1, iova), a);	/* cached */
 	assert_int_equal(mt_pt_unmap(&t, &pt, iova), 0);
 
 	/* Fault off: the sync completes at TLBI + SYNC cost. */
@@ -73,11 +63,11 @@ static void late_tlbi_holds_its_sync(void **state)
 	mt_tlbi_va(&t, 1, iova, true);
 	assert_int_equal(mt_sync(&t), 0);
 	assert_int_equal(now(&t) - t0, TLBI_NS + SYNC_NS);
-	assert_int_equal(pa_of(&t, 1, iova), 0);
+	assert_int_equal(mt_pa_of(&t, 1, iova), 0);
 
 	/* Cache it again, then the late invalidation. */
 	assert_int_equal(mt_pt_map(&t, &pt, iova, a, 12, MT_RW), 0);
-	assert_int_equal(pa_of(&t, 1, iova), a);
+	assert_int_equal(mt_pa_of(&t, 1, iova), a);
 	assert_int_equal(mt_pt_unmap(&t, &pt, iova), 0);
 	assert_int_equal(smmukit_model_inject(t.m, SMMUKIT_MODEL_FAULT_TLBI_LATE,
 					      true), 0);
@@ -86,14 +76,14 @@ static void late_tlbi_holds_its_sync(void **state)
 	smmukit_posix_clock_advance(t.plat, TLBI_NS);
 	/* CONS has passed the TLBI: consumed, not complete. */
 	assert_int_equal(mt_rd32(&t, SMMUV3_CMDQ_CONS), t.cmdq_prod);
-	assert_int_equal(pa_of(&t, 1, iova), a);
+	assert_int_equal(mt_pa_of(&t, 1, iova), a);
 	sync = mt_sync_submit(&t);
 	smmukit_posix_clock_set(t.plat, t0 + TLBI_NS + LATE - 1);
 	assert_false(mt_consumed(&t, sync));
-	assert_int_equal(pa_of(&t, 1, iova), a);	/* still answers */
+	assert_int_equal(mt_pa_of(&t, 1, iova), a);	/* still answers */
 	smmukit_posix_clock_set(t.plat, t0 + TLBI_NS + LATE);
 	assert_true(mt_consumed(&t, sync));
-	assert_int_equal(pa_of(&t, 1, iova), 0);	/* now gone */
+	assert_int_equal(mt_pa_of(&t, 1, iova), 0);	/* now gone */
 
 	/* A sync with no invalidation before it is not delayed. */
 	t0 = now(&t);
@@ -103,7 +93,7 @@ static void late_tlbi_holds_its_sync(void **state)
 
 	/* A TLBI fetched while the fault was on stays late after it is off. */
 	assert_int_equal(mt_pt_map(&t, &pt, iova, a, 12, MT_RW), 0);
-	assert_int_equal(pa_of(&t, 1, iova), a);
+	assert_int_equal(mt_pa_of(&t, 1, iova), a);
 	assert_int_equal(mt_pt_unmap(&t, &pt, iova), 0);
 	t0 = now(&t);
 	mt_tlbi_va(&t, 1, iova, true);
@@ -111,7 +101,7 @@ static void late_tlbi_holds_its_sync(void **state)
 					      false), 0);
 	assert_int_equal(mt_sync(&t), 0);
 	assert_true(now(&t) - t0 >= TLBI_NS + LATE);
-	assert_int_equal(pa_of(&t, 1, iova), 0);
+	assert_int_equal(mt_pa_of(&t, 1, iova), 0);
 	/* And the next one is on time again. */
 	t0 = now(&t);
 	mt_tlbi_va(&t, 1, iova, true);

@@ -22,16 +22,6 @@ struct fx {
 	uint64_t a, b, old_l3, new_l3, l2slot;
 };
 
-static uint64_t pa_of(struct mt *t, uint32_t sid, uint64_t iova)
-{
-	struct smmukit_model_dma_result r;
-
-	if (smmukit_model_translate(t->m, sid, SMMUKIT_MODEL_NO_SSID, iova,
-				    false, &r))
-		return 0;
-	return r.pa;
-}
-
 /*
  * Two level-3 tables for REGION: the old maps every page to a, the new to
  * b. Walk through the old one (caching its L2 descriptor), then swing the
@@ -48,7 +38,7 @@ static void fx_setup(struct fx *f, const char *prof)
 		mt_pt_map(&f->t, &f->pt, REGION + (i << 12), f->a, 12, MT_RW);
 	f->l2slot = mt_pt_slot(&f->t, &f->pt, REGION, 2);
 	f->old_l3 = lpae_desc_to_oa(mt_r64(&f->t, f->l2slot), 12);
-	assert_int_equal(pa_of(&f->t, SID, REGION), f->a);
+	assert_int_equal(mt_pa_of(&f->t, SID, REGION), f->a);
 	f->new_l3 = mt_alloc(&f->t, 0);
 	for (uint64_t i = 0; i < 16; i++)
 		mt_w64(&f->t, f->new_l3 + i * 8,
@@ -71,7 +61,7 @@ static void test_stale_until_nonleaf(void **state)
 	(void)state;
 	fx_setup(&f, NULL);
 	/* An IOVA not in the IOTLB walks via the cached L2 descriptor. */
-	assert_int_equal(pa_of(&f.t, SID, REGION + 0x1000), f.a);
+	assert_int_equal(mt_pa_of(&f.t, SID, REGION + 0x1000), f.a);
 	s = mt_stats(&f.t);
 	assert_true(s.walkcache_hits >= 1);
 	/* Leaf-only invalidation of the range: walk cache survives. */
@@ -79,21 +69,21 @@ static void test_stale_until_nonleaf(void **state)
 			     .opcode = SMMUV3_OP_TLBI_NH_VA,
 			     .tlbi = { .asid = 1, .addr = REGION, .leaf = true,
 				       .tg = CMD1_TG_4K, .ttl = 3, .num = 15 } });
-	assert_int_equal(pa_of(&f.t, SID, REGION + 0x2000), f.a);
+	assert_int_equal(mt_pa_of(&f.t, SID, REGION + 0x2000), f.a);
 	/* Non-leaf invalidation of another ASID: survives. */
 	cmd_sync(&f, &(struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_NH_VA,
 					   .tlbi = { .asid = 2, .addr = REGION } });
-	assert_int_equal(pa_of(&f.t, SID, REGION + 0x3000), f.a);
+	assert_int_equal(mt_pa_of(&f.t, SID, REGION + 0x3000), f.a);
 	/* Non-leaf invalidation of an address outside the region: survives. */
 	cmd_sync(&f, &(struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_NH_VA,
 					   .tlbi = { .asid = 1,
 						     .addr = REGION + (4 << 20) } });
-	assert_int_equal(pa_of(&f.t, SID, REGION + 0x4000), f.a);
+	assert_int_equal(mt_pa_of(&f.t, SID, REGION + 0x4000), f.a);
 	/* Non-leaf by VA in the region: gone, the new table is walked. */
 	cmd_sync(&f, &(struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_NH_VA,
 					   .tlbi = { .asid = 1,
 						     .addr = REGION + 0x5000 } });
-	assert_int_equal(pa_of(&f.t, SID, REGION + 0x6000), f.b);
+	assert_int_equal(mt_pa_of(&f.t, SID, REGION + 0x6000), f.b);
 	mt_teardown(&f.t);
 }
 
@@ -112,13 +102,13 @@ static void test_by_asid_and_all(void **state)
 		struct fx f;
 
 		fx_setup(&f, NULL);
-		assert_int_equal(pa_of(&f.t, SID, REGION + 0x1000), f.a);
+		assert_int_equal(mt_pa_of(&f.t, SID, REGION + 0x1000), f.a);
 		/* S2_IPA does not touch stage-1 walk entries. */
 		cmd_sync(&f, &(struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_S2_IPA,
 						   .tlbi = { .addr = REGION } });
-		assert_int_equal(pa_of(&f.t, SID, REGION + 0x2000), f.a);
+		assert_int_equal(mt_pa_of(&f.t, SID, REGION + 0x2000), f.a);
 		cmd_sync(&f, &cmds[i]);
-		assert_int_equal(pa_of(&f.t, SID, REGION + 0x3000), f.b);
+		assert_int_equal(mt_pa_of(&f.t, SID, REGION + 0x3000), f.b);
 		mt_teardown(&f.t);
 	}
 }
@@ -129,7 +119,7 @@ static void test_no_walk_cache(void **state)
 
 	(void)state;
 	fx_setup(&f, "walkcache_entries=0\n");
-	assert_int_equal(pa_of(&f.t, SID, REGION + 0x1000), f.b);
+	assert_int_equal(mt_pa_of(&f.t, SID, REGION + 0x1000), f.b);
 	assert_int_equal(mt_stats(&f.t).walkcache_hits, 0);
 	mt_teardown(&f.t);
 }
@@ -144,11 +134,11 @@ static void test_capacity(void **state)
 	/* Walk 8 other 2 MiB regions to push the descriptor out. */
 	for (uint64_t i = 1; i <= 8; i++) {
 		mt_pt_map(&f.t, &f.pt, REGION + (i << 21), f.a, 12, MT_RW);
-		assert_int_equal(pa_of(&f.t, SID, REGION + (i << 21)), f.a);
+		assert_int_equal(mt_pa_of(&f.t, SID, REGION + (i << 21)), f.a);
 	}
 	s = mt_stats(&f.t);
 	assert_true(s.walkcache_evictions > 0);
-	assert_int_equal(pa_of(&f.t, SID, REGION + 0x1000), f.b);
+	assert_int_equal(mt_pa_of(&f.t, SID, REGION + 0x1000), f.b);
 	mt_teardown(&f.t);
 }
 
@@ -168,23 +158,23 @@ static void test_stage2_walk_cache(void **state)
 	b = mt_alloc(&t, 0);
 	mt_pt_map(&t, &pt, REGION, a, 12, MT_RW);
 	mt_pt_map(&t, &pt, REGION + 0x1000, a, 12, MT_RW);
-	assert_int_equal(pa_of(&t, SID, REGION), a);
+	assert_int_equal(mt_pa_of(&t, SID, REGION), a);
 	l2slot = mt_pt_slot(&t, &pt, REGION, 2);
 	old_l3 = lpae_desc_to_oa(mt_r64(&t, l2slot), 12);
 	new_l3 = mt_alloc(&t, 0);
 	mt_w64(&t, new_l3 + 8, (mt_r64(&t, old_l3 + 8) & ~LPAE_DESC_OA_48) | b);
 	mt_w64(&t, l2slot, new_l3 | 3);
-	assert_int_equal(pa_of(&t, SID, REGION + 0x1000), a);
+	assert_int_equal(mt_pa_of(&t, SID, REGION + 0x1000), a);
 	/* Leaf S2_IPA: the walk entry survives; non-leaf: gone. */
 	mt_cmd(&t, &(struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_S2_IPA,
 					 .tlbi = { .vmid = 4, .addr = REGION + 0x1000,
 						   .leaf = true } });
 	assert_int_equal(mt_sync(&t), 0);
-	assert_int_equal(pa_of(&t, SID, REGION + 0x1000), a);
+	assert_int_equal(mt_pa_of(&t, SID, REGION + 0x1000), a);
 	mt_cmd(&t, &(struct smmuv3_cmd){ .opcode = SMMUV3_OP_TLBI_S2_IPA,
 					 .tlbi = { .vmid = 4, .addr = REGION + 0x1000 } });
 	assert_int_equal(mt_sync(&t), 0);
-	assert_int_equal(pa_of(&t, SID, REGION + 0x1000), b);
+	assert_int_equal(mt_pa_of(&t, SID, REGION + 0x1000), b);
 	mt_teardown(&t);
 }
 

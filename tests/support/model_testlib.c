@@ -525,6 +525,16 @@ int mt_dma_write(struct mt *t, uint32_t sid, uint64_t iova, const void *buf,
 				 true, (void *)buf, NULL);
 }
 
+uint64_t mt_pa_of(struct mt *t, uint32_t sid, uint64_t iova)
+{
+	struct smmukit_model_dma_result r;
+
+	if (smmukit_model_translate(t->m, sid, SMMUKIT_MODEL_NO_SSID, iova,
+				    false, &r))
+		return 0;
+	return r.pa;
+}
+
 struct smmukit_model_stats mt_stats(struct mt *t)
 {
 	struct smmukit_model_stats s;

@@ -131,5 +131,7 @@ int mt_dma_read(struct mt *t, uint32_t sid, uint64_t iova, void *buf,
 int mt_dma_write(struct mt *t, uint32_t sid, uint64_t iova, const void *buf,
 		 uint64_t len);
 struct smmukit_model_stats mt_stats(struct mt *t);
+/* Where a read of iova on sid translates to (no SSID); 0 if it faults. */
+uint64_t mt_pa_of(struct mt *t, uint32_t sid, uint64_t iova);
 
 #endif /* SMMUKIT_MODEL_TESTLIB_H */
