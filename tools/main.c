@@ -35,7 +35,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: smmukit [--cmdline \"KEY=VALUE ...\"] SUBCOMMAND [ARGS]\n"
 		   "       smmukit --help | --version | --help-options\n"
-		   "       (--cmdline=..., or $SMMUKIT_CMDLINE; smmukit options lists the keys)\n\n"
+		   "       (--cmdline=..., before or after SUBCOMMAND, or $SMMUKIT_CMDLINE;\n"
+		   "       smmukit options lists the keys)\n\n"
 		   "subcommands:\n");
 	for (size_t i = 0; commands[i].name; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
@@ -44,6 +45,64 @@ static void usage(FILE *f)
 		   "Environment: SMMUKIT_CMDLINE (as --cmdline), SMMUKIT_PROFILE_DIR (where\n"
 		   "named model profiles are; now %s).\n", tool_profile_dir());
 	tool_exit_status_usage(f);
+}
+
+/*
+ * --cmdline is accepted before the subcommand and after it (`smmukit dma
+ * --cmdline "iommu.strict=0" SCRIPT`), as every subcommand that builds a
+ * stack documents it. The first one replaces $SMMUKIT_CMDLINE; each later
+ * one is appended, so that of two settings of a key the later wins, as
+ * within one string.
+ */
+static bool cmdline_given;
+
+static void take_cmdline(const char *value)
+{
+	size_t a, b;
+	char *joined;
+
+	if (!cmdline_given) {
+		cmdline_given = true;
+		tool_globals.cmdline = value;
+		tool_globals.cmdline_source = "--cmdline";
+		return;
+	}
+	a = strlen(tool_globals.cmdline);
+	b = strlen(value);
+	joined = malloc(a + b + 2);	/* lives as long as the process */
+	if (!joined)
+		tool_fail("--cmdline: out of memory");
+	memcpy(joined, tool_globals.cmdline, a);
+	joined[a] = ' ';
+	memcpy(joined + a + 1, value, b + 1);
+	tool_globals.cmdline = joined;
+}
+
+/*
+ * Take every --cmdline out of a subcommand's arguments (up to a "--"),
+ * so that the subcommand's own parser never sees it. Returns the new argc.
+ */
+static int pull_cmdlines(int argc, char **argv)
+{
+	int out = 1, i = 1;
+
+	for (; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--cmdline")) {
+			if (i + 1 >= argc)
+				tool_fail("%s: --cmdline needs a value", argv[0]);
+			take_cmdline(argv[++i]);
+		} else if (!strncmp(argv[i], "--cmdline=", 10)) {
+			take_cmdline(argv[i] + 10);
+		} else {
+			argv[out++] = argv[i];
+		}
+	}
+	for (; i < argc; i++)
+		argv[out++] = argv[i];
+	argv[out] = NULL;
+	return out;
 }
 
 int main(int argc, char **argv)
@@ -56,12 +115,10 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "--cmdline")) {
 			if (i + 1 >= argc)
 				tool_fail("--cmdline needs a value");
-			tool_globals.cmdline = argv[i + 1];
-			tool_globals.cmdline_source = "--cmdline";
+			take_cmdline(argv[i + 1]);
 			i += 2;
 		} else if (!strncmp(argv[i], "--cmdline=", 10)) {
-			tool_globals.cmdline = argv[i] + 10;
-			tool_globals.cmdline_source = "--cmdline";
+			take_cmdline(argv[i] + 10);
 			i++;
 		} else if (!strcmp(argv[i], "--help-options")) {
 			return tool_finish_output(tool_cmd_options(argc - i, argv + i));
@@ -83,6 +140,7 @@ int main(int argc, char **argv)
 		tool_fail("no subcommand given (see smmukit --help)");
 	for (size_t c = 0; commands[c].name; c++)
 		if (!strcmp(argv[i], commands[c].name))
-			return tool_finish_output(commands[c].run(argc - i, argv + i));
+			return tool_finish_output(commands[c].run(
+				pull_cmdlines(argc - i, argv + i), argv + i));
 	tool_fail("unknown subcommand '%s' (see smmukit --help)", argv[i]);
 }
