@@ -6,17 +6,8 @@
 # window within timeout + flush + timer lateness, and the single flush
 # queue longer windows than the per-CPU one; bounce buffers leave no byte
 # beyond the buffers reachable; runs are deterministic; exit status 0/2.
-set -u
-
-SMMUKIT=${SMMUKIT:?set SMMUKIT to the smmukit binary}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-fails=0
-
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
+# shellcheck source=../support/cli_lib.sh
+. "$(dirname "$0")/../support/cli_lib.sh"
 
 get() {
 	printf '%s\n' "$1" |

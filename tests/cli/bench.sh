@@ -5,17 +5,8 @@
 # per unmap, lazy far fewer than one per ten, passthrough none; JSON keys;
 # --mode all gives three objects; the options and --cmdline are honoured;
 # exit status 0/2 with one line on stderr for bad input.
-set -u
-
-SMMUKIT=${SMMUKIT:?set SMMUKIT to the smmukit binary}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-fails=0
-
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
+# shellcheck source=../support/cli_lib.sh
+. "$(dirname "$0")/../support/cli_lib.sh"
 
 # get JSON_LINE KEY: a string or number value of KEY.
 get() {

@@ -7,17 +7,8 @@
 # per I/O, lazy far fewer, passthrough none; lazy IOPS >= strict IOPS
 # under sync-1us; runs are deterministic (virtual time); --cmdline and
 # --opt=value are honoured; exit 2 with one line on stderr for bad input.
-set -u
-
-SMMUKIT=${SMMUKIT:?set SMMUKIT to the smmukit binary}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-fails=0
-
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
+# shellcheck source=../support/cli_lib.sh
+. "$(dirname "$0")/../support/cli_lib.sh"
 
 # get JSON_LINE KEY: a string or number value of KEY.
 get() {

@@ -5,17 +5,8 @@
 # refused naming it (so the string was read), a good one takes effect, two
 # strings add up with the later setting winning, a --cmdline replaces
 # $SMMUKIT_CMDLINE, and after "--" it is an argument like any other.
-set -u
-
-SMMUKIT=${SMMUKIT:?set SMMUKIT to the smmukit binary}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-fails=0
-
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
+# shellcheck source=../support/cli_lib.sh
+. "$(dirname "$0")/../support/cli_lib.sh"
 
 printf 'device nvme 8\n' >"$TMP/s.dma"
 

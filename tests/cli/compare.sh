@@ -6,17 +6,8 @@
 # --csv; --sweep gives one object per point with strict IOPS falling as
 # cmd_sync_ns grows; --plot writes an SVG (or says gnuplot is missing);
 # text output without --json; exit 2 with one line on stderr for bad input.
-set -u
-
-SMMUKIT=${SMMUKIT:?set SMMUKIT to the smmukit binary}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-fails=0
-
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
+# shellcheck source=../support/cli_lib.sh
+. "$(dirname "$0")/../support/cli_lib.sh"
 
 # field JSON_OBJECT KEY: a number or string value (first occurrence).
 field() {

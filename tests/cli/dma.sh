@@ -7,17 +7,8 @@
 # domains stay strict whatever the options; DMA -> DMA-FQ keeps mappings
 # live; identity gives pa == iova without TLBI; runs are deterministic;
 # exit status 0/1/2; --json is one object per line.
-set -u
-
-SMMUKIT=${SMMUKIT:?set SMMUKIT to the smmukit binary}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-fails=0
-
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
+# shellcheck source=../support/cli_lib.sh
+. "$(dirname "$0")/../support/cli_lib.sh"
 
 # run NAME [ARGS...] < script: stdout in $TMP/NAME.out, stderr in .err,
 # exit status in $rc.

@@ -4,17 +4,8 @@
 # with exactly the documented keys (everything the text output shows: ID
 # registers, ASID/VMID bits, page sizes decoded, sync mode, SID bits);
 # unknown model keys exit 2.
-set -u
-
-SMMUKIT=${SMMUKIT:?set SMMUKIT to the smmukit binary}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-fails=0
-
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
+# shellcheck source=../support/cli_lib.sh
+. "$(dirname "$0")/../support/cli_lib.sh"
 
 # expect_json MODEL_KEYS EXACT_OBJECT
 expect_json() {

@@ -4,17 +4,8 @@
 # stage-1 DMA; JSON lines for reads, DMA, events, command errors and stale
 # accesses; profiles and --cmdline overrides change timing; bad input exits 2
 # naming its line.
-set -u
-
-SMMUKIT=${SMMUKIT:?set SMMUKIT to the smmukit binary}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-fails=0
-
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
+# shellcheck source=../support/cli_lib.sh
+. "$(dirname "$0")/../support/cli_lib.sh"
 
 expect_grep() {
 	grep -qF -- "$2" "$1" || { fail "$1 lacks '$2'"; cat "$1" >&2; }

@@ -5,17 +5,8 @@
 # $SMMUKIT_CMDLINE are honoured by info and model and checked by every
 # subcommand, a bad string exits 2 with one line naming the key, and two
 # spellings of one setting warn once (the later wins).
-set -u
-
-SMMUKIT=${SMMUKIT:?set SMMUKIT to the smmukit binary}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-fails=0
-
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
+# shellcheck source=../support/cli_lib.sh
+. "$(dirname "$0")/../support/cli_lib.sh"
 
 # ---- the listing ----
 "$SMMUKIT" options >"$TMP/out" 2>"$TMP/err" || fail "options: exit $?"

@@ -2,17 +2,8 @@
 # SPDX-License-Identifier: MIT
 # smmukit pgtable: scripts in, one line per command out (JSON with --json);
 # a bad line exits 2 naming its line number.
-set -u
-
-SMMUKIT=${SMMUKIT:?set SMMUKIT to the smmukit binary}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-fails=0
-
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
+# shellcheck source=../support/cli_lib.sh
+. "$(dirname "$0")/../support/cli_lib.sh"
 
 # expect_line FILE LINE_NO EXACT_TEXT
 expect_line() {
