@@ -11,18 +11,12 @@
 #
 # A repeated single-valued option is not an error: the later one wins, as
 # with --cmdline keys.
-set -u
-
-SMMUKIT=${SMMUKIT:?set SMMUKIT to the smmukit binary}
+# shellcheck source=../support/cli_lib.sh
+. "$(dirname "$0")/../support/cli_lib.sh"
 : "${SMMUKIT_SRC:?set SMMUKIT_SRC to the source tree}"
-TMP=$(mktemp -d)
+# The unreadable-file probes leave directories without permissions.
 trap 'chmod -R u+rwx "$TMP" 2>/dev/null; rm -rf "$TMP"' EXIT
-fails=0
 probes=0
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
 
 # bad PATTERN ARGS...: smmukit ARGS must refuse with exit 2, one stderr line
 # matching PATTERN (grep -E), stdout empty or JSON lines only.

@@ -12,18 +12,10 @@
 #  - a write error on stdout (/dev/full) is an error, never exit 0;
 #  - --version gives the library's version, the same as smmukit.pc's and the
 #    shared library's file name; --opt=value and '--' work.
-set -u
-
-SMMUKIT=${SMMUKIT:?set SMMUKIT to the smmukit binary}
+# shellcheck source=../support/cli_lib.sh
+. "$(dirname "$0")/../support/cli_lib.sh"
 SRC=${SMMUKIT_SRC:?set SMMUKIT_SRC to the source tree}
 BUILD=$(dirname "$SMMUKIT")
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-fails=0
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
 
 subcommands=$("$SMMUKIT" --help | awk '/^subcommands:/ {on=1; next} on && /^  [a-z]/ {print $1} on && /^$/ {on=0}')
 [ -n "$subcommands" ] || fail "no subcommands in smmukit --help"
